@@ -1,0 +1,30 @@
+import { fileURLToPath } from 'node:url'
+import { mergeConfig, defineConfig, configDefaults } from 'vitest/config'
+import viteConfig from './vite.config'
+
+export default mergeConfig(
+  viteConfig,
+  defineConfig({
+    test: {
+      environment: 'jsdom',
+      exclude: [...configDefaults.exclude, 'e2e/**'],
+      root: fileURLToPath(new URL('./', import.meta.url)),
+      // Functions and the emulator are server code: they run in node, where Request,
+      // fetch and real sockets behave as they do under Netlify.
+      projects: [
+        {
+          extends: true,
+          test: { name: 'app', environment: 'jsdom', include: ['src/**/*.spec.ts'] },
+        },
+        {
+          extends: true,
+          test: {
+            name: 'server',
+            environment: 'node',
+            include: ['netlify/**/*.spec.ts', 'emulator/**/*.spec.ts', 'scripts/**/*.spec.ts'],
+          },
+        },
+      ],
+    },
+  }),
+)
