@@ -1,0 +1,81 @@
+import type { WechatLang, WechatScope } from '../../src/contract.ts'
+
+export const OFFICIAL_API_BASE = 'https://api.weixin.qq.com'
+
+export interface ServerConfig {
+  appId: string
+  appSecret: string
+  apiBase: string
+  scope: WechatScope
+  lang: WechatLang
+  sessionSecret: string
+  /** Per-call bound on WeChat requests, so a stalled upstream never hangs a login. */
+  timeoutMs: number
+}
+
+/** A missing or invalid setting; `variable` names what the operator must set. */
+export class ConfigError extends Error {
+  readonly variable: string
+
+  constructor(variable: string, problem: string) {
+    super(`${variable} ${problem}`)
+    this.name = 'ConfigError'
+    this.variable = variable
+  }
+}
+
+type EnvGetter = (name: string) => string | undefined
+
+const SCOPES: readonly WechatScope[] = ['snsapi_base', 'snsapi_userinfo']
+const LANGS: readonly WechatLang[] = ['zh_CN', 'zh_TW', 'en']
+
+function required(get: EnvGetter, name: string): string {
+  const value = get(name)?.trim()
+  if (!value) throw new ConfigError(name, 'is not set')
+  return value
+}
+
+function oneOf<T extends string>(
+  get: EnvGetter,
+  name: string,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  const value = get(name)?.trim()
+  if (!value) return fallback
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')}`)
+  }
+  return value as T
+}
+
+/**
+ * Reads the functions' settings. Nothing has a silent production default for the
+ * credentials: `npm run dev` sets them to the emulator's, and a deploy must set its own.
+ */
+export function loadConfig(get: EnvGetter): ServerConfig {
+  const apiBase = (get('WECHAT_API_BASE')?.trim() || OFFICIAL_API_BASE).replace(/\/+$/, '')
+  if (!/^https?:\/\//.test(apiBase))
+    throw new ConfigError('WECHAT_API_BASE', 'must be an http(s) URL')
+  const timeout = Number(get('WECHAT_TIMEOUT_MS') || 5000)
+  if (!Number.isInteger(timeout) || timeout < 100 || timeout > 20_000) {
+    throw new ConfigError(
+      'WECHAT_TIMEOUT_MS',
+      'must be a whole number of milliseconds from 100 to 20000',
+    )
+  }
+  const sessionSecret = required(get, 'SESSION_SECRET')
+  // The session key is derived from this; fewer than 32 bytes is guessable offline.
+  if (Buffer.byteLength(sessionSecret) < 32) {
+    throw new ConfigError('SESSION_SECRET', 'must be at least 32 bytes')
+  }
+  return {
+    appId: required(get, 'WECHAT_APPID'),
+    appSecret: required(get, 'WECHAT_APPSECRET'),
+    sessionSecret,
+    apiBase,
+    scope: oneOf(get, 'WECHAT_SCOPE', SCOPES, 'snsapi_userinfo'),
+    lang: oneOf(get, 'WECHAT_LANG', LANGS, 'zh_CN'),
+    timeoutMs: timeout,
+  }
+}

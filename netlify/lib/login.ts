@@ -1,0 +1,64 @@
+import type { SessionUser } from '../../src/contract.ts'
+import type { ServerConfig } from './config.ts'
+import { ApiError } from './http.ts'
+import { exchangeCode, fetchUserInfo, type WebAccessToken, type WechatUserInfo } from './wechat.ts'
+
+export interface LoginDeps {
+  config: ServerConfig
+  fetch?: typeof fetch
+}
+
+export interface LoginResult {
+  user: SessionUser
+  /** Kept for the server side only; never part of an answer. */
+  token: WebAccessToken
+}
+
+/** WeChat's avatar hosts; anything else could be a tracking pixel or mixed content. */
+const AVATAR_HOSTS = /^(?:[a-z0-9-]+\.)*(?:qlogo\.cn|qpic\.cn)$/
+
+/** An https URL on a WeChat avatar host, or '' (the SPA shows its placeholder). */
+export function safeAvatarUrl(raw: string): string {
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    return ''
+  }
+  if (url.protocol === 'http:') url.protocol = 'https:'
+  if (url.protocol !== 'https:' || url.username || url.password || url.port) return ''
+  return AVATAR_HOSTS.test(url.hostname) ? url.href : ''
+}
+
+export function toSessionUser(token: WebAccessToken, info: WechatUserInfo | null): SessionUser {
+  const unionid = token.unionid ?? info?.unionid
+  return {
+    openid: token.openid,
+    ...(unionid ? { unionid } : {}),
+    scope: token.scope,
+    nickname: info?.nickname ?? '',
+    headimgurl: info ? safeAvatarUrl(info.headimgurl) : '',
+    sex: info?.sex ?? 0,
+    province: info?.province ?? '',
+    city: info?.city ?? '',
+    country: info?.country ?? '',
+    privilege: info?.privilege ?? [],
+  }
+}
+
+/**
+ * Steps 4 and 5: trades the code, then reads the profile when the grant allows it.
+ * A snapshot-page user is a virtual identity, so no one is signed in as them.
+ * @see wechat-behaviour.md §2 (snapshot page), §4
+ */
+export async function signInWithCode(code: string, deps: LoginDeps): Promise<LoginResult> {
+  const { config } = deps
+  const client = { ...config, fetch: deps.fetch }
+  const token = await exchangeCode(client, code)
+  if (token.is_snapshotuser) {
+    throw new ApiError('snapshot_user', 'snapshot-page users must open the full service first')
+  }
+  const info =
+    token.scope === 'snsapi_userinfo' ? await fetchUserInfo(client, token, config.lang) : null
+  return { user: toSessionUser(token, info), token }
+}

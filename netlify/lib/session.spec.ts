@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest'
+import type { SessionUser } from '../../src/contract.ts'
+import {
+  clearedSessionCookie,
+  openSession,
+  readCookie,
+  sealSession,
+  sessionCookie,
+  SESSION_TTL_S,
+} from './session.ts'
+
+const SECRET = 'a-session-secret-of-at-least-32-bytes!!'
+const USER: SessionUser = {
+  openid: 'oAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+  scope: 'snsapi_userinfo',
+  nickname: '小明🌸',
+  headimgurl: '',
+  sex: 0,
+  province: '',
+  city: '',
+  country: '',
+  privilege: [],
+}
+const NOW = 1_800_000_000
+
+describe('sealSession / openSession', () => {
+  it('round-trips the user', async () => {
+    expect(await openSession(await sealSession(USER, SECRET, NOW), SECRET, NOW + 60)).toEqual(USER)
+  })
+
+  it('does not reveal the user in the token', async () => {
+    const token = await sealSession(USER, SECRET, NOW)
+    const decoded = token
+      .split('.')
+      .map((part) => Buffer.from(part, 'base64url').toString('utf8'))
+      .join('')
+    expect(decoded).not.toContain(USER.openid)
+  })
+
+  it('rejects another secret, a tampered token and an expired one', async () => {
+    const token = await sealSession(USER, SECRET, NOW)
+    expect(await openSession(token, `${SECRET}x`, NOW)).toBeNull()
+    const flipped = token.slice(0, -3) + (token.endsWith('A') ? 'B' : 'A') + token.slice(-2)
+    expect(await openSession(flipped, SECRET, NOW)).toBeNull()
+    expect(await openSession(token, SECRET, NOW + SESSION_TTL_S + 1)).toBeNull()
+    expect(await openSession('garbage', SECRET, NOW)).toBeNull()
+    expect(await openSession(undefined, SECRET, NOW)).toBeNull()
+  })
+})
+
+describe('cookies', () => {
+  it('is HttpOnly, SameSite=Lax and Secure on https', () => {
+    expect(sessionCookie('v', new URL('https://app.example.com/api/auth/wechat'))).toBe(
+      `wx_session=v; Path=/; HttpOnly; SameSite=Lax; Max-Age=${SESSION_TTL_S}; Secure`,
+    )
+  })
+
+  it('drops Secure on http://localhost, where browsers would refuse it', () => {
+    expect(sessionCookie('v', new URL('http://localhost:8888/api/auth/wechat'))).toBe(
+      `wx_session=v; Path=/; HttpOnly; SameSite=Lax; Max-Age=${SESSION_TTL_S}`,
+    )
+  })
+
+  it('clears with Max-Age=0', () => {
+    expect(clearedSessionCookie(new URL('https://app.example.com/'))).toBe(
+      'wx_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0; Secure',
+    )
+  })
+
+  it('reads one cookie among several', () => {
+    expect(readCookie('a=1; wx_session=tok.en=; b=2', 'wx_session')).toBe('tok.en=')
+    expect(readCookie('a=1', 'wx_session')).toBeUndefined()
+    expect(readCookie(null, 'wx_session')).toBeUndefined()
+  })
+})

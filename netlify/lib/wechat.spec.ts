@@ -1,0 +1,193 @@
+import { describe, expect, it, vi } from 'vitest'
+import {
+  checkAccessToken,
+  exchangeCode,
+  fetchUserInfo,
+  refreshAccessToken,
+  WechatError,
+  type WechatClientOptions,
+} from './wechat.ts'
+
+const TOKEN = {
+  access_token: '83_tokenvalue',
+  expires_in: 7200,
+  refresh_token: '83_refreshvalue',
+  openid: 'oLVPpjqs9BhvzwPj5A-vTYAX3GLc',
+  scope: 'snsapi_userinfo',
+  unionid: 'o6_bmasdasdsad6_2sgVt7hMZOPfL',
+}
+
+function fakeFetch(body: string, status = 200) {
+  return vi.fn<typeof fetch>(
+    async () => new Response(body, { status, headers: { 'Content-Type': 'text/plain' } }),
+  )
+}
+
+function client(fetchImpl: typeof fetch, timeoutMs = 1000): WechatClientOptions {
+  return {
+    apiBase: 'https://api.example.test',
+    appId: 'wx1234567890abcdef',
+    appSecret: 's3cr3t',
+    timeoutMs,
+    fetch: fetchImpl,
+  }
+}
+
+function calledUrl(fetchMock: ReturnType<typeof fakeFetch>): string {
+  return String(fetchMock.mock.calls[0]?.[0])
+}
+
+async function caught(promise: Promise<unknown>): Promise<WechatError> {
+  try {
+    await promise
+  } catch (error) {
+    if (error instanceof WechatError) return error
+    throw error
+  }
+  throw new Error('expected a WechatError')
+}
+
+describe('exchangeCode', () => {
+  it('calls /sns/oauth2/access_token with appid, secret, code and grant_type', async () => {
+    const fetchMock = fakeFetch(JSON.stringify(TOKEN))
+    await exchangeCode(client(fetchMock), 'CODE123')
+    expect(calledUrl(fetchMock)).toBe(
+      'https://api.example.test/sns/oauth2/access_token?appid=wx1234567890abcdef&secret=s3cr3t&code=CODE123&grant_type=authorization_code',
+    )
+  })
+
+  it('keeps every field of the token answer', async () => {
+    const token = await exchangeCode(
+      client(fakeFetch(JSON.stringify({ ...TOKEN, is_snapshotuser: 1 }))),
+      'C',
+    )
+    expect(token).toEqual({
+      access_token: '83_tokenvalue',
+      expires_in: 7200,
+      refresh_token: '83_refreshvalue',
+      openid: 'oLVPpjqs9BhvzwPj5A-vTYAX3GLc',
+      scope: 'snsapi_userinfo',
+      unionid: 'o6_bmasdasdsad6_2sgVt7hMZOPfL',
+      is_snapshotuser: true,
+    })
+  })
+
+  it('reports no unionid and no snapshot when WeChat sends neither', async () => {
+    const { unionid: _omit, ...withoutUnionid } = TOKEN
+    const token = await exchangeCode(
+      client(fakeFetch(JSON.stringify({ ...withoutUnionid, scope: 'snsapi_base' }))),
+      'C',
+    )
+    expect(token.unionid).toBeUndefined()
+    expect(token.is_snapshotuser).toBe(false)
+    expect(token.scope).toBe('snsapi_base')
+  })
+
+  it('turns an errcode body into a WechatError carrying errcode and errmsg', async () => {
+    const error = await caught(
+      exchangeCode(
+        client(
+          fakeFetch('{"errcode":40163,"errmsg":"code been used, rid: 6114eeb9-0032c16a-61fbf7ce"}'),
+        ),
+        'C',
+      ),
+    )
+    expect(error.kind).toBe('errcode')
+    expect(error.endpoint).toBe('access_token')
+    expect(error.errcode).toBe(40163)
+    expect(error.errmsg).toBe('code been used, rid: 6114eeb9-0032c16a-61fbf7ce')
+  })
+
+  it.each([
+    ['not json', '<html>502 Bad Gateway</html>'],
+    ['truncated json', '{"access_token":"83_abc","expi'],
+    ['a json array', '[]'],
+    ['an object without access_token', '{"openid":"o1"}'],
+  ])('answers bad_body for %s', async (_name, body) => {
+    expect((await caught(exchangeCode(client(fakeFetch(body)), 'C'))).kind).toBe('bad_body')
+  })
+
+  it('answers http_status for a 5xx', async () => {
+    const error = await caught(exchangeCode(client(fakeFetch('busy', 503)), 'C'))
+    expect(error.kind).toBe('http_status')
+    expect(error.status).toBe(503)
+  })
+
+  it('answers network when the connection fails', async () => {
+    const failing = vi.fn<typeof fetch>(async () => {
+      throw new TypeError('fetch failed')
+    })
+    expect((await caught(exchangeCode(client(failing), 'C'))).kind).toBe('network')
+  })
+
+  it('gives up after timeoutMs when WeChat does not answer', async () => {
+    const hanging = vi.fn<typeof fetch>(
+      (_url, init) =>
+        new Promise((_resolve, reject) => {
+          init?.signal?.addEventListener('abort', () => reject(init.signal?.reason))
+        }),
+    )
+    const started = Date.now()
+    const error = await caught(exchangeCode(client(hanging, 150), 'C'))
+    expect(error.kind).toBe('timeout')
+    expect(error.message).toBe('no answer from access_token within 150 ms')
+    expect(Date.now() - started).toBeLessThan(2000)
+  })
+})
+
+describe('fetchUserInfo', () => {
+  it('calls /sns/userinfo with the token, openid and lang', async () => {
+    const fetchMock = fakeFetch(
+      JSON.stringify({
+        openid: TOKEN.openid,
+        nickname: '🌸小明',
+        sex: 0,
+        province: '',
+        city: '',
+        country: '',
+        headimgurl: 'https://thirdwx.qlogo.cn/mmopen/abc/132',
+        privilege: [],
+      }),
+    )
+    const info = await fetchUserInfo(client(fetchMock), TOKEN, 'zh_TW')
+    expect(calledUrl(fetchMock)).toBe(
+      `https://api.example.test/sns/userinfo?access_token=83_tokenvalue&openid=${TOKEN.openid}&lang=zh_TW`,
+    )
+    expect(info.nickname).toBe('🌸小明')
+    expect(info.unionid).toBeUndefined()
+  })
+
+  it('maps 48001 for a snsapi_base token', async () => {
+    const error = await caught(
+      fetchUserInfo(
+        client(fakeFetch('{"errcode":48001,"errmsg":"api unauthorized, rid: x"}')),
+        TOKEN,
+        'zh_CN',
+      ),
+    )
+    expect([error.endpoint, error.errcode]).toEqual(['userinfo', 48001])
+  })
+})
+
+describe('refreshAccessToken and checkAccessToken', () => {
+  it('refreshes without sending the secret', async () => {
+    const fetchMock = fakeFetch(JSON.stringify(TOKEN))
+    await refreshAccessToken(client(fetchMock), '83_refreshvalue')
+    expect(calledUrl(fetchMock)).toBe(
+      'https://api.example.test/sns/oauth2/refresh_token?appid=wx1234567890abcdef&grant_type=refresh_token&refresh_token=83_refreshvalue',
+    )
+  })
+
+  it('accepts /sns/auth errcode 0 and rejects 40014', async () => {
+    await expect(
+      checkAccessToken(client(fakeFetch('{"errcode":0,"errmsg":"ok"}')), TOKEN),
+    ).resolves.toBeUndefined()
+    const error = await caught(
+      checkAccessToken(
+        client(fakeFetch('{"errcode":40014,"errmsg":"invalid access_token, rid: y"}')),
+        TOKEN,
+      ),
+    )
+    expect(error.errcode).toBe(40014)
+  })
+})

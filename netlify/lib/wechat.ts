@@ -1,0 +1,247 @@
+import type { WechatLang, WechatScope, WechatSex } from '../../src/contract.ts'
+
+/**
+ * The WeChat web-authorization API as named steps over an injectable fetch.
+ * @see https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/Wechat_webpage_authorization.html
+ */
+
+export interface WechatClientOptions {
+  apiBase: string
+  appId: string
+  appSecret: string
+  timeoutMs: number
+  fetch?: typeof fetch
+}
+
+/** Answer of `/sns/oauth2/access_token` and `/sns/oauth2/refresh_token`, every field kept. */
+export interface WebAccessToken {
+  access_token: string
+  expires_in: number
+  refresh_token: string
+  openid: string
+  scope: WechatScope
+  unionid?: string
+  /** True when the user is the virtual identity of a Moments snapshot page. */
+  is_snapshotuser: boolean
+}
+
+/** Answer of `/sns/userinfo`. */
+export interface WechatUserInfo {
+  openid: string
+  nickname: string
+  sex: WechatSex
+  province: string
+  city: string
+  country: string
+  headimgurl: string
+  privilege: string[]
+  unionid?: string
+}
+
+export type WechatEndpoint = 'access_token' | 'refresh_token' | 'userinfo' | 'auth'
+
+/**
+ * - `errcode`: WeChat answered with an errcode (see `errcode` and `errmsg`);
+ * - `http_status`: a non-200 status, which WeChat itself never sends;
+ * - `bad_body`: a body that is not the JSON object the step expects;
+ * - `timeout`: no answer within the bound;
+ * - `network`: the connection failed.
+ */
+export type WechatErrorKind = 'errcode' | 'http_status' | 'bad_body' | 'timeout' | 'network'
+
+export class WechatError extends Error {
+  readonly kind: WechatErrorKind
+  readonly endpoint: WechatEndpoint
+  readonly errcode?: number
+  readonly errmsg?: string
+  readonly status?: number
+
+  constructor(
+    kind: WechatErrorKind,
+    endpoint: WechatEndpoint,
+    message: string,
+    details: { errcode?: number; errmsg?: string; status?: number; cause?: unknown } = {},
+  ) {
+    super(message, { cause: details.cause })
+    this.name = 'WechatError'
+    this.kind = kind
+    this.endpoint = endpoint
+    this.errcode = details.errcode
+    this.errmsg = details.errmsg
+    this.status = details.status
+  }
+}
+
+const PATHS: Record<WechatEndpoint, string> = {
+  access_token: '/sns/oauth2/access_token',
+  refresh_token: '/sns/oauth2/refresh_token',
+  userinfo: '/sns/userinfo',
+  auth: '/sns/auth',
+}
+
+type Json = Record<string, unknown>
+
+/** URL of one API call; exported so tests and logs agree on exactly what is sent. */
+export function apiUrl(apiBase: string, endpoint: WechatEndpoint, params: Record<string, string>) {
+  return `${apiBase}${PATHS[endpoint]}?${new URLSearchParams(params).toString()}`
+}
+
+async function call(
+  options: WechatClientOptions,
+  endpoint: WechatEndpoint,
+  params: Record<string, string>,
+): Promise<Json> {
+  const doFetch = options.fetch ?? fetch
+  let response: Response
+  let text: string
+  try {
+    // One signal bounds both the headers and the body, so a trickling body cannot hang us.
+    const signal = AbortSignal.timeout(options.timeoutMs)
+    response = await doFetch(apiUrl(options.apiBase, endpoint, params), { signal })
+    text = await response.text()
+  } catch (cause) {
+    const timedOut = cause instanceof Error && cause.name === 'TimeoutError'
+    throw new WechatError(
+      timedOut ? 'timeout' : 'network',
+      endpoint,
+      timedOut
+        ? `no answer from ${endpoint} within ${options.timeoutMs} ms`
+        : `${endpoint} unreachable`,
+      { cause },
+    )
+  }
+  if (response.status !== 200) {
+    throw new WechatError('http_status', endpoint, `${endpoint} answered http ${response.status}`, {
+      status: response.status,
+    })
+  }
+  let body: unknown
+  try {
+    // WeChat sends JSON as text/plain, so the content type is not checked.
+    body = JSON.parse(text)
+  } catch (cause) {
+    throw new WechatError('bad_body', endpoint, `${endpoint} answered a body that is not json`, {
+      cause,
+    })
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new WechatError('bad_body', endpoint, `${endpoint} answered json that is not an object`)
+  }
+  const json = body as Json
+  // Success bodies carry no errcode, except /sns/auth's {"errcode":0}.
+  if (json.errcode !== undefined && json.errcode !== 0) {
+    const errcode = typeof json.errcode === 'number' ? json.errcode : Number(json.errcode)
+    const errmsg = typeof json.errmsg === 'string' ? json.errmsg : ''
+    throw new WechatError('errcode', endpoint, `${endpoint} errcode ${errcode}: ${errmsg}`, {
+      errcode,
+      errmsg,
+    })
+  }
+  return json
+}
+
+function str(endpoint: WechatEndpoint, json: Json, key: string): string {
+  const value = json[key]
+  if (typeof value !== 'string') {
+    throw new WechatError('bad_body', endpoint, `${endpoint} answer lacks string ${key}`)
+  }
+  return value
+}
+
+function optionalStr(json: Json, key: string): string | undefined {
+  const value = json[key]
+  return typeof value === 'string' && value !== '' ? value : undefined
+}
+
+function toToken(endpoint: WechatEndpoint, json: Json): WebAccessToken {
+  const scope = str(endpoint, json, 'scope')
+  // A token may carry several comma-separated scopes; userinfo is the wider grant.
+  const granted: WechatScope = scope.split(',').includes('snsapi_userinfo')
+    ? 'snsapi_userinfo'
+    : 'snsapi_base'
+  return {
+    access_token: str(endpoint, json, 'access_token'),
+    expires_in: typeof json.expires_in === 'number' ? json.expires_in : 7200,
+    refresh_token: str(endpoint, json, 'refresh_token'),
+    openid: str(endpoint, json, 'openid'),
+    scope: granted,
+    unionid: optionalStr(json, 'unionid'),
+    is_snapshotuser: json.is_snapshotuser === 1,
+  }
+}
+
+/**
+ * Step 4: trades an authorization code for a web access_token. A code is single-use,
+ * even when this call fails with -1.
+ * @see wechat-behaviour.md §3, §4
+ */
+export async function exchangeCode(
+  options: WechatClientOptions,
+  code: string,
+): Promise<WebAccessToken> {
+  const json = await call(options, 'access_token', {
+    appid: options.appId,
+    secret: options.appSecret,
+    code,
+    grant_type: 'authorization_code',
+  })
+  return toToken('access_token', json)
+}
+
+/**
+ * Renews an access_token with the 30-day refresh_token; needs no secret.
+ * @see wechat-behaviour.md §4
+ */
+export async function refreshAccessToken(
+  options: WechatClientOptions,
+  refreshToken: string,
+): Promise<WebAccessToken> {
+  const json = await call(options, 'refresh_token', {
+    appid: options.appId,
+    grant_type: 'refresh_token',
+    refresh_token: refreshToken,
+  })
+  return toToken('refresh_token', json)
+}
+
+/**
+ * Step 5: reads the profile; needs a snsapi_userinfo token.
+ * @see wechat-behaviour.md §4
+ */
+export async function fetchUserInfo(
+  options: WechatClientOptions,
+  token: Pick<WebAccessToken, 'access_token' | 'openid'>,
+  lang: WechatLang,
+): Promise<WechatUserInfo> {
+  const json = await call(options, 'userinfo', {
+    access_token: token.access_token,
+    openid: token.openid,
+    lang,
+  })
+  const sex = json.sex === 1 || json.sex === 2 ? json.sex : 0
+  const privilege = Array.isArray(json.privilege)
+    ? json.privilege.filter((p): p is string => typeof p === 'string')
+    : []
+  return {
+    openid: str('userinfo', json, 'openid'),
+    nickname: typeof json.nickname === 'string' ? json.nickname : '',
+    sex,
+    province: typeof json.province === 'string' ? json.province : '',
+    city: typeof json.city === 'string' ? json.city : '',
+    country: typeof json.country === 'string' ? json.country : '',
+    headimgurl: typeof json.headimgurl === 'string' ? json.headimgurl : '',
+    privilege,
+    unionid: optionalStr(json, 'unionid'),
+  }
+}
+
+/**
+ * Asks whether an access_token is still valid for this openid.
+ * @see wechat-behaviour.md §4
+ */
+export async function checkAccessToken(
+  options: WechatClientOptions,
+  token: Pick<WebAccessToken, 'access_token' | 'openid'>,
+): Promise<void> {
+  await call(options, 'auth', { access_token: token.access_token, openid: token.openid })
+}

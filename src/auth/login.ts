@@ -1,0 +1,34 @@
+import { appConfig } from '@/config'
+import { LoginFailure } from '@/api'
+import { buildAuthorizeUrl, createState } from './authorize'
+import { savePendingLogin } from './pending'
+import { safeReturnTo } from './return-to'
+
+export const CALLBACK_PATH = '/auth/callback'
+
+/** Indirection so tests can observe the redirect; jsdom cannot navigate. */
+export const browser = {
+  replace(url: string) {
+    window.location.replace(url)
+  },
+}
+
+/**
+ * Step 1: sends the browser to WeChat's authorize page. `location.replace` keeps the
+ * authorize step out of history, so Back never lands on it.
+ */
+export function beginWechatLogin(returnTo: string): void {
+  if (!appConfig.appId) throw new LoginFailure('not_configured')
+  const state = createState()
+  savePendingLogin(localStorage, state, safeReturnTo(returnTo, location.origin), Date.now())
+  browser.replace(
+    buildAuthorizeUrl({
+      authorizeUrl: appConfig.authorizeUrl,
+      appId: appConfig.appId,
+      redirectUri: `${location.origin}${CALLBACK_PATH}`,
+      scope: appConfig.scope,
+      state,
+      forcePopup: appConfig.forcePopup,
+    }),
+  )
+}

@@ -1,0 +1,77 @@
+/**
+ * The API contract between the SPA and the Netlify Functions: the only types both sides
+ * import. Everything here is safe to pass to the browser; tokens and secrets never are.
+ */
+
+export type WechatScope = 'snsapi_base' | 'snsapi_userinfo'
+export type WechatLang = 'zh_CN' | 'zh_TW' | 'en'
+
+/** 0 unknown, 1 male, 2 female; WeChat answers 0 for everyone since 2021-10-20. */
+export type WechatSex = 0 | 1 | 2
+
+/** The signed-in user as the browser sees it: a WeChat profile and nothing more. */
+export interface SessionUser {
+  openid: string
+  /** Present only when the account is bound to an Open Platform account. */
+  unionid?: string
+  scope: WechatScope
+  /** Empty for snsapi_base sign-ins, which may not read the profile. */
+  nickname: string
+  /** An https avatar URL, or '' when the user has none. */
+  headimgurl: string
+  sex: WechatSex
+  province: string
+  city: string
+  country: string
+  privilege: string[]
+}
+
+/** `POST /api/auth/wechat` */
+export interface LoginRequest {
+  code: string
+  state: string
+}
+
+/** `POST /api/auth/wechat` and `GET /api/session` on success. */
+export interface UserResponse {
+  user: SessionUser
+}
+
+/** Every error the API answers, each with one HTTP status. */
+export const API_ERROR_STATUS = {
+  bad_request: 400,
+  not_found: 404,
+  method_not_allowed: 405,
+  unsupported_media_type: 415,
+  payload_too_large: 413,
+  not_signed_in: 401,
+  invalid_code: 400,
+  code_used: 409,
+  snapshot_user: 403,
+  scope_unauthorized: 403,
+  wechat_busy: 503,
+  wechat_rate_limited: 503,
+  wechat_unavailable: 502,
+  wechat_rejected: 502,
+  misconfigured: 500,
+  internal: 500,
+} as const satisfies Record<string, number>
+
+export type ApiErrorCode = keyof typeof API_ERROR_STATUS
+
+/** Failures the SPA itself detects, before or instead of an API call. */
+export type ClientErrorCode = 'access_denied' | 'state_invalid' | 'network_error' | 'not_configured'
+
+export type LoginErrorCode = ApiErrorCode | ClientErrorCode
+
+/** The one shape of every error body the API answers. */
+export interface ErrorBody {
+  error: {
+    code: ApiErrorCode
+    message: string
+  }
+}
+
+/** Bounds on the login request, checked by the function and relied on by the SPA. */
+export const CODE_PATTERN = /^[0-9A-Za-z]{1,128}$/
+export const STATE_PATTERN = /^[0-9A-Za-z]{1,128}$/

@@ -1,0 +1,70 @@
+import {
+  createRouter,
+  createWebHistory,
+  START_LOCATION,
+  type Router,
+  type RouteRecordRaw,
+} from 'vue-router'
+import { readCallbackParams } from '@/auth/callback'
+import { beginWechatLogin, CALLBACK_PATH } from '@/auth/login'
+import { useSessionStore } from '@/stores/session'
+import HomeView from '@/views/HomeView.vue'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    requiresAuth?: boolean
+    title?: string
+  }
+}
+
+export type RouteName = 'home' | 'profile' | 'callback'
+
+export const routes: RouteRecordRaw[] = [
+  { path: '/', name: 'home', component: HomeView, meta: { title: '微信登录' } },
+  {
+    path: '/profile',
+    name: 'profile',
+    component: () => import('@/views/ProfileView.vue'),
+    meta: { requiresAuth: true, title: '我的资料' },
+  },
+  {
+    path: CALLBACK_PATH,
+    name: 'callback',
+    component: () => import('@/views/SignInView.vue'),
+    meta: { title: '正在登录' },
+  },
+  { path: '/:pathMatch(.*)*', redirect: '/' },
+]
+
+/** The login guard: takes WeChat's callback off the URL and sends the unsigned to WeChat. */
+export function installGuards(router: Router): void {
+  router.beforeEach(async (to, from) => {
+    const session = useSessionStore()
+    if (to.name === 'callback') {
+      // Only a real arrival from WeChat carries a callback; an in-app visit has none.
+      if (from === START_LOCATION)
+        session.receiveCallback(readCallbackParams(window.location.search))
+      // Replacing the entry removes code and state from the address bar and from history.
+      if (Object.keys(to.query).length > 0 || to.hash) return { name: 'callback', replace: true }
+      return true
+    }
+    if (!to.meta.requiresAuth) return true
+    try {
+      if (await session.restore()) return true
+      beginWechatLogin(to.fullPath)
+      return false
+    } catch (error) {
+      session.fail(error, to.fullPath)
+      return { name: 'callback', replace: true }
+    }
+  })
+  router.afterEach((to) => {
+    if (to.meta.title) document.title = to.meta.title
+  })
+}
+
+export function createAppRouter(): Router {
+  const router = createRouter({ history: createWebHistory(import.meta.env.BASE_URL), routes })
+  installGuards(router)
+  return router
+}

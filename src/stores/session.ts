@@ -1,0 +1,106 @@
+import { acceptHMRUpdate, defineStore } from 'pinia'
+import { ref } from 'vue'
+import { deleteSession, getSession, LoginFailure, postWechatLogin } from '@/api'
+import type { CallbackParams } from '@/auth/callback'
+import { takePendingLogin } from '@/auth/pending'
+import { DEFAULT_RETURN_TO } from '@/auth/return-to'
+import type { SessionUser } from '@/contract'
+
+/**
+ * Set while a session cookie is believed to exist. The cookie itself is HttpOnly, so
+ * without this hint every visit to a protected page would ask the API first, an extra
+ * round trip before the redirect to WeChat.
+ */
+const HINT_KEY = 'wx-login:signed-in'
+
+export const useSessionStore = defineStore('session', () => {
+  const user = ref<SessionUser | null>(null)
+  /** True once the server has been asked (or need not be): later guards answer at once. */
+  const checked = ref(false)
+  /** The callback query, taken off the URL by the router guard and used once. */
+  const callback = ref<CallbackParams | null>(null)
+  /** Where the current sign-in leads; a retry after a failure goes there too. */
+  const returnTo = ref(DEFAULT_RETURN_TO)
+  /** A failure met outside the sign-in page (e.g. by the guard), for that page to show. */
+  const failure = ref<LoginFailure | null>(null)
+
+  function setUser(value: SessionUser | null) {
+    user.value = value
+    checked.value = true
+    if (value) localStorage.setItem(HINT_KEY, '1')
+    else localStorage.removeItem(HINT_KEY)
+  }
+
+  /** The signed-in user, asking the server at most once per page load. */
+  async function restore(): Promise<SessionUser | null> {
+    if (checked.value) return user.value
+    if (!localStorage.getItem(HINT_KEY)) {
+      checked.value = true
+      return null
+    }
+    try {
+      setUser(await getSession())
+    } catch (error) {
+      if (error instanceof LoginFailure && error.status === 401) setUser(null)
+      else throw error
+    }
+    return user.value
+  }
+
+  function receiveCallback(params: CallbackParams | null) {
+    callback.value = params
+  }
+
+  function fail(error: unknown, destination: string) {
+    failure.value = error instanceof LoginFailure ? error : new LoginFailure('internal')
+    returnTo.value = destination
+  }
+
+  /**
+   * Steps 2 and 3: checks the callback against the login this browser started, then
+   * trades the code. Resolves to where the user was going.
+   */
+  async function completeLogin(): Promise<string> {
+    const params = callback.value
+    callback.value = null
+    const pending = takePendingLogin(localStorage, Date.now())
+    if (pending) returnTo.value = pending.returnTo
+    if (!params) {
+      // A reload of the sign-in page: the code already left the URL.
+      if (await restore()) return returnTo.value
+      throw new LoginFailure('state_invalid')
+    }
+    if (!params.code) throw new LoginFailure('access_denied')
+    if (!pending || !params.state || pending.state !== params.state) {
+      throw new LoginFailure('state_invalid')
+    }
+    setUser(await postWechatLogin({ code: params.code, state: params.state }))
+    return pending.returnTo
+  }
+
+  /** Forgets the user here even when the request fails, so a shared phone is never left signed in. */
+  async function signOut() {
+    try {
+      await deleteSession()
+    } finally {
+      setUser(null)
+    }
+  }
+
+  return {
+    user,
+    checked,
+    callback,
+    returnTo,
+    failure,
+    restore,
+    receiveCallback,
+    fail,
+    completeLogin,
+    signOut,
+  }
+})
+
+if (import.meta.hot) {
+  import.meta.hot.accept(acceptHMRUpdate(useSessionStore, import.meta.hot))
+}

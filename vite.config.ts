@@ -1,0 +1,33 @@
+import { fileURLToPath, URL } from 'node:url'
+import { defineConfig, loadEnv } from 'vite'
+import vue from '@vitejs/plugin-vue'
+
+const OFFICIAL_AUTHORIZE_URL = 'https://open.weixin.qq.com/connect/oauth2/authorize'
+
+export default defineConfig(({ mode }) => {
+  // Only these public values reach the bundle. A prefix-based envPrefix such as
+  // 'WECHAT_' would also ship WECHAT_APPSECRET, so each name is listed explicitly.
+  const env = { ...loadEnv(mode, process.cwd(), ''), ...process.env }
+  const appConfig = {
+    appId: env.WECHAT_APPID ?? '',
+    authorizeUrl: env.WECHAT_OAUTH_URL || OFFICIAL_AUTHORIZE_URL,
+    scope: env.WECHAT_SCOPE || 'snsapi_userinfo',
+    forcePopup: env.WECHAT_FORCE_POPUP === 'true',
+  }
+
+  return {
+    plugins: [vue()],
+    define: {
+      __APP_CONFIG__: JSON.stringify(appConfig),
+    },
+    resolve: {
+      alias: {
+        '@': fileURLToPath(new URL('./src', import.meta.url)),
+      },
+    },
+    build: {
+      // WeChat's in-app browsers (XWEB, iOS WKWebView) are evergreen Chromium/Safari.
+      target: 'es2020',
+    },
+  }
+})
