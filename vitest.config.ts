@@ -8,6 +8,9 @@ export default defineConfig((env) =>
       environment: 'jsdom',
       exclude: [...configDefaults.exclude, 'e2e/**'],
       root: fileURLToPath(new URL('./', import.meta.url)),
+      // The JSON report is what .ci/run counts.
+      reporters: ['default', 'json'],
+      outputFile: { json: 'reports/unit.json' },
       // Functions and the emulator are server code: they run in node, where Request,
       // fetch and real sockets behave as they do under Netlify.
       projects: [

@@ -1,0 +1,44 @@
+import type { Page, Route } from '@playwright/test'
+import { EMULATOR_URL } from './ports.ts'
+
+/** The emulator's control API, as the e2e tests drive it. */
+async function control(path: string, body?: unknown, method = body === undefined ? 'GET' : 'POST') {
+  const response = await fetch(`${EMULATOR_URL}/__emulator/${path}`, {
+    method,
+    headers: body === undefined ? undefined : { 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  if (!response.ok) throw new Error(`emulator ${path}: ${response.status} ${await response.text()}`)
+  return response.headers.get('content-type')?.includes('json') ? response.json() : undefined
+}
+
+export interface LogEntry {
+  at: number
+  endpoint: 'authorize' | 'confirm' | 'access_token' | 'refresh_token' | 'userinfo' | 'auth'
+  query: Record<string, string>
+  errcode?: number
+}
+
+export const emulator = {
+  url: EMULATOR_URL,
+  reset: () => control('reset', {}),
+  nextUser: (user: string) => control('next-user', { user }),
+  fault: (fault: Record<string, unknown>) => control('faults', fault),
+  log: () => control('log') as Promise<LogEntry[]>,
+}
+
+/**
+ * WeChat's avatar hosts are not reachable from here; the emulator draws the same
+ * avatars, so the browser is pointed at it for exactly those hosts.
+ */
+export async function serveAvatarsFromEmulator(page: Page) {
+  await page.route(/^https:\/\/(thirdwx|wx)\.qlogo\.cn\//, async (route: Route) => {
+    const { pathname } = new URL(route.request().url())
+    const response = await fetch(`${EMULATOR_URL}${pathname}`)
+    await route.fulfill({
+      status: response.status,
+      contentType: response.headers.get('content-type') ?? 'image/svg+xml',
+      body: Buffer.from(await response.arrayBuffer()),
+    })
+  })
+}

@@ -1,0 +1,120 @@
+import { expect, test } from '@playwright/test'
+import { APP_URL, EMULATOR_URL } from './ports.ts'
+import { emulator, serveAvatarsFromEmulator } from './emulator.ts'
+
+const AUTHORIZE = `${EMULATOR_URL}/connect/oauth2/authorize`
+
+test.beforeEach(async ({ page }) => {
+  await emulator.reset()
+  await serveAvatarsFromEmulator(page)
+})
+
+test('signs in through WeChat consent and shows the chosen profile', async ({ page }) => {
+  await emulator.nextUser('emoji')
+  const users = (await (await fetch(`${EMULATOR_URL}/__emulator/users`)).json()) as {
+    id: string
+    nickname: string
+  }[]
+  const emoji = users.find((u) => u.id === 'emoji')
+  expect(emoji).toBeDefined()
+
+  await page.goto('/')
+  await expect(page.getByRole('heading', { name: '微信登录' })).toBeVisible()
+  await page.getByRole('link', { name: '微信授权登录' }).click()
+
+  // Step 1: WeChat's authorize URL, parameters in WeChat's order.
+  await page.waitForURL((url) => url.href.startsWith(AUTHORIZE))
+  const authorize = new URL(page.url())
+  expect([...authorize.searchParams.keys()]).toEqual([
+    'appid',
+    'redirect_uri',
+    'response_type',
+    'scope',
+    'state',
+  ])
+  expect(authorize.searchParams.get('redirect_uri')).toBe(`${APP_URL}/auth/callback`)
+  expect(authorize.searchParams.get('scope')).toBe('snsapi_userinfo')
+  expect(authorize.hash).toBe('#wechat_redirect')
+
+  await page.getByRole('button', { name: '允许' }).click()
+
+  await expect(page.getByTestId('nickname')).toHaveText(emoji!.nickname)
+  // No code or state left in the address bar.
+  expect(page.url()).toBe(`${APP_URL}/profile`)
+  const avatar = page.getByRole('img', { name: `${emoji!.nickname}的头像` })
+  await expect(avatar).toHaveAttribute('src', /^https:\/\/thirdwx\.qlogo\.cn\/mmopen\/.+\/132$/)
+  expect(await avatar.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0)
+  await expect(page.getByTestId('openid')).toHaveText(/^o[A-Za-z0-9_-]{27}$/)
+  await expect(page.getByTestId('unionid')).toHaveText(/^o[A-Za-z0-9_-]{27}$/)
+
+  // Steps 4 and 5 happened once each, server to WeChat.
+  const log = await emulator.log()
+  expect(log.filter((e) => e.endpoint === 'access_token')).toHaveLength(1)
+  expect(log.filter((e) => e.endpoint === 'userinfo')).toHaveLength(1)
+})
+
+test('Back never returns to the authorize page, and reload stays signed in', async ({ page }) => {
+  await page.goto('/')
+  await page.goto('/profile')
+  await page.getByRole('button', { name: '允许' }).click()
+  await expect(page.getByTestId('nickname')).toBeVisible()
+
+  await page.goBack()
+  await page.waitForLoadState()
+  expect(page.url()).not.toContain(EMULATOR_URL)
+  expect(page.url()).not.toContain('code=')
+
+  await page.goto('/profile')
+  const authorizeCalls = (await emulator.log()).filter((e) => e.endpoint === 'authorize').length
+  await page.reload()
+  await expect(page.getByTestId('nickname')).toBeVisible()
+  expect(page.url()).toBe(`${APP_URL}/profile`)
+  const after = (await emulator.log()).filter((e) => e.endpoint === 'authorize').length
+  expect(after).toBe(authorizeCalls)
+})
+
+test('signs out, and the next visit to the profile goes through WeChat again', async ({ page }) => {
+  await page.goto('/profile')
+  await page.getByRole('button', { name: '允许' }).click()
+  await expect(page.getByTestId('nickname')).toBeVisible()
+
+  await page.getByRole('button', { name: '退出登录' }).click()
+  await expect(page).toHaveURL(`${APP_URL}/`)
+  const cookies = await page.context().cookies(APP_URL)
+  expect(cookies.find((c) => c.name === 'wx_session')).toBeUndefined()
+
+  await page.goto('/profile')
+  await expect(page.getByRole('button', { name: '允许' })).toBeVisible()
+  expect(page.url().startsWith(AUTHORIZE)).toBe(true)
+})
+
+test('the session cookie is HttpOnly and the page never sees a token', async ({ page }) => {
+  const bodies: string[] = []
+  page.on('response', async (response) => {
+    if (response.url().startsWith(`${APP_URL}/api/`))
+      bodies.push(await response.text().catch(() => ''))
+  })
+  await page.goto('/profile')
+  await page.getByRole('button', { name: '允许' }).click()
+  await expect(page.getByTestId('nickname')).toBeVisible()
+
+  const session = (await page.context().cookies(APP_URL)).find((c) => c.name === 'wx_session')
+  expect(session?.httpOnly).toBe(true)
+  expect(session?.sameSite).toBe('Lax')
+  expect(await page.evaluate(() => document.cookie)).toBe('')
+  expect(bodies.length).toBeGreaterThan(0)
+  for (const body of bodies) expect(body).not.toMatch(/access_token|refresh_token|83_/)
+  const storage = await page.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage }))
+  expect(storage).not.toMatch(/83_|access_token/)
+})
+
+test('refusing consent shows 你已拒绝授权 with a retry, and no automatic redirect', async ({
+  page,
+}) => {
+  await page.goto('/profile')
+  await page.getByRole('button', { name: '拒绝' }).click()
+  await expect(page.getByRole('heading', { name: '你已拒绝授权' })).toBeVisible()
+  expect(page.url()).toBe(`${APP_URL}/auth/callback`)
+  await page.getByRole('button', { name: '重新登录' }).click()
+  await expect(page.getByRole('button', { name: '允许' })).toBeVisible()
+})

@@ -1,0 +1,210 @@
+import type { Context } from '@netlify/functions'
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import type { Emulator } from '../../emulator/server.ts'
+import { obtainCode, startEmulator } from '../../emulator/test-support.ts'
+import { testUser } from '../../emulator/users.ts'
+import { emulatorEnv } from '../../scripts/emulator-env.ts'
+import authWechat, { config as authConfig } from '../functions/auth-wechat.ts'
+import session, { config as sessionConfig } from '../functions/session.ts'
+
+/** The real handlers, called with a Request as Netlify would, against a real emulator. */
+let emulator: Emulator
+let env: Record<string, string | undefined>
+const context = { requestId: 'req-test' } as Context
+
+function login(body: unknown, headers: Record<string, string> = {}) {
+  return authWechat(
+    new Request('https://app.example/api/auth/wechat', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    }),
+    context,
+  )
+}
+
+function cookieOf(response: Response): string {
+  const setCookie = response.headers.get('set-cookie') ?? ''
+  return setCookie.split(';')[0] ?? ''
+}
+
+beforeAll(async () => {
+  emulator = await startEmulator({ now: Date.now })
+  vi.stubGlobal('Netlify', { env: { get: (name: string) => env[name] } })
+})
+
+afterAll(async () => {
+  vi.unstubAllGlobals()
+  await emulator.close()
+})
+
+beforeEach(() => {
+  emulator.reset()
+  env = { ...emulatorEnv(emulator.url), WECHAT_TIMEOUT_MS: '1000' }
+})
+
+describe('routes', () => {
+  it('serve the contract paths', () => {
+    expect(authConfig.path).toBe('/api/auth/wechat')
+    expect(sessionConfig.path).toBe('/api/session')
+  })
+})
+
+describe('POST /api/auth/wechat', () => {
+  it('answers the profile and an HttpOnly session cookie, never a token', async () => {
+    const code = await obtainCode(emulator, { user: 'emoji' })
+    const response = await login({ code, state: 'abc123' })
+    expect(response.status).toBe(200)
+    const text = await response.text()
+    const { user } = JSON.parse(text)
+    const emoji = testUser('emoji')
+    expect(user.nickname).toBe(emoji.nickname)
+    expect(user.headimgurl).toBe(emoji.headimgurl)
+    expect(user.scope).toBe('snsapi_userinfo')
+    expect(user.openid).toMatch(/^o[A-Za-z0-9_-]{27}$/)
+    expect(user.unionid).toMatch(/^o[A-Za-z0-9_-]{27}$/)
+    expect(text).not.toMatch(/83_|access_token|refresh_token/)
+    expect(text).not.toContain(env.WECHAT_APPSECRET)
+    const setCookie = response.headers.get('set-cookie') ?? ''
+    expect(setCookie).toMatch(
+      /^wx_session=[^;]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=604800; Secure$/,
+    )
+  })
+
+  it('signs in a user without unionid and without avatar', async () => {
+    const noUnion = await (
+      await login({ code: await obtainCode(emulator, { user: 'no-unionid' }), state: 's' })
+    ).json()
+    expect(noUnion.user.unionid).toBeUndefined()
+    const noAvatar = await (
+      await login({ code: await obtainCode(emulator, { user: 'no-avatar' }), state: 's' })
+    ).json()
+    expect(noAvatar.user.headimgurl).toBe('')
+  })
+
+  it('signs in with snsapi_base from the openid alone, with one upstream call', async () => {
+    const code = await obtainCode(emulator, { scope: 'snsapi_base' })
+    const response = await login({ code, state: 's' })
+    expect(response.status).toBe(200)
+    const { user } = await response.json()
+    expect(user.scope).toBe('snsapi_base')
+    expect(user.nickname).toBe('')
+    expect(
+      emulator
+        .log()
+        .filter((e) => e.endpoint !== 'authorize')
+        .map((e) => e.endpoint),
+    ).toEqual(['access_token'])
+  })
+
+  it('asks the userinfo in the configured language', async () => {
+    env.WECHAT_LANG = 'en'
+    await login({ code: await obtainCode(emulator), state: 's' })
+    const userinfo = emulator.log().find((e) => e.endpoint === 'userinfo')
+    expect(userinfo?.query.lang).toBe('en')
+  })
+
+  it('refuses the snapshot-page user without a session', async () => {
+    const code = await obtainCode(emulator, { user: 'snapshot' })
+    const response = await login({ code, state: 's' })
+    expect(response.status).toBe(403)
+    expect(await response.json()).toEqual({
+      error: {
+        code: 'snapshot_user',
+        message: 'snapshot-page users must open the full service first',
+      },
+    })
+    expect(response.headers.get('set-cookie')).toBeNull()
+  })
+
+  it('answers invalid_code for an unknown code and code_used for a reused one', async () => {
+    const unknown = await login({ code: 'A'.repeat(32), state: 's' })
+    expect([unknown.status, (await unknown.json()).error.code]).toEqual([400, 'invalid_code'])
+    const code = await obtainCode(emulator)
+    expect((await login({ code, state: 's' })).status).toBe(200)
+    const reused = await login({ code, state: 's' })
+    expect([reused.status, (await reused.json()).error.code]).toEqual([409, 'code_used'])
+  })
+
+  it('answers wechat_unavailable when WeChat breaks, and misconfigured for a wrong secret', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {})
+    emulator.addFault({ endpoint: 'access_token', status: 502 })
+    const broken = await login({ code: await obtainCode(emulator), state: 's' })
+    expect([broken.status, (await broken.json()).error.code]).toEqual([502, 'wechat_unavailable'])
+
+    env.WECHAT_APPSECRET = 'wrong'
+    const wrong = await login({ code: await obtainCode(emulator), state: 's' })
+    expect([wrong.status, (await wrong.json()).error]).toEqual([
+      500,
+      { code: 'misconfigured', message: 'the service is misconfigured' },
+    ])
+    vi.restoreAllMocks()
+  })
+
+  it('answers misconfigured, naming nothing secret, when SESSION_SECRET is missing', async () => {
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {})
+    env.SESSION_SECRET = undefined
+    const response = await login({ code: 'abc', state: 's' })
+    expect(response.status).toBe(500)
+    expect((await response.json()).error.code).toBe('misconfigured')
+    expect(log).toHaveBeenCalledWith(
+      '[req-test] misconfigured: set SESSION_SECRET: SESSION_SECRET is not set',
+    )
+    vi.restoreAllMocks()
+  })
+
+  it('answers 405 JSON for GET and 400 for a malformed body', async () => {
+    const get = await authWechat(new Request('https://app.example/api/auth/wechat'), context)
+    expect([get.status, await get.json()]).toEqual([
+      405,
+      { error: { code: 'method_not_allowed', message: 'method GET is not allowed' } },
+    ])
+    const bad = await login('{"code":')
+    expect([bad.status, (await bad.json()).error.code]).toEqual([400, 'bad_request'])
+    expect(emulator.log().filter((e) => e.endpoint === 'access_token')).toEqual([])
+  })
+})
+
+describe('/api/session', () => {
+  it('answers the signed-in user for the cookie, 401 without it, and signs out', async () => {
+    const signedIn = await login({ code: await obtainCode(emulator), state: 's' })
+    const cookie = cookieOf(signedIn)
+    const { user } = await signedIn.json()
+
+    const get = await session(
+      new Request('https://app.example/api/session', { headers: { cookie } }),
+      context,
+    )
+    expect(get.status).toBe(200)
+    expect(await get.json()).toEqual({ user })
+
+    const anonymous = await session(new Request('https://app.example/api/session'), context)
+    expect([anonymous.status, await anonymous.json()]).toEqual([
+      401,
+      { error: { code: 'not_signed_in', message: 'not signed in' } },
+    ])
+
+    const forged = await session(
+      new Request('https://app.example/api/session', { headers: { cookie: `${cookie}x` } }),
+      context,
+    )
+    expect(forged.status).toBe(401)
+
+    const out = await session(
+      new Request('https://app.example/api/session', { method: 'DELETE', headers: { cookie } }),
+      context,
+    )
+    expect(out.status).toBe(204)
+    expect(out.headers.get('set-cookie')).toBe(
+      'wx_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0; Secure',
+    )
+  })
+
+  it('answers 405 for POST', async () => {
+    const response = await session(
+      new Request('https://app.example/api/session', { method: 'POST' }),
+      context,
+    )
+    expect(response.status).toBe(405)
+  })
+})

@@ -1,0 +1,61 @@
+import { defineConfig } from '@playwright/test'
+import { emulatorEnv } from './scripts/emulator-env.ts'
+import { APP_URL, E2E_APP_PORT, E2E_EMULATOR_PORT, EMULATOR_URL } from './e2e/ports.ts'
+
+/** WeChat 8.0.40 on Android, from ../shared/wechat-behaviour.md §5. */
+export const WECHAT_ANDROID_UA =
+  'Mozilla/5.0 (Linux; Android 13; SM-G991B Build/TP1A; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/114.0.0.0 Mobile Safari/537.36 XWEB/1160117 MMWEBSDK/20230805 MMWEBID/1234 MicroMessenger/8.0.40.2420(0x28002837) WeChat/arm64 NetType/WIFI Language/zh_CN'
+
+export default defineConfig({
+  testDir: './e2e',
+  timeout: 30_000,
+  expect: { timeout: 5_000 },
+  fullyParallel: false,
+  // The tests share one emulator, whose state (next user, faults) is global.
+  workers: 1,
+  forbidOnly: !!process.env.CI,
+  retries: 0,
+  reporter: [['list'], ['json', { outputFile: 'reports/e2e.json' }]],
+  use: {
+    baseURL: APP_URL,
+    locale: 'zh-CN',
+    userAgent: WECHAT_ANDROID_UA,
+    viewport: { width: 390, height: 844 },
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+    trace: 'retain-on-failure',
+    launchOptions: {
+      // Debian's Chromium: Playwright's own browser download is not reachable here.
+      executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    },
+  },
+  projects: [{ name: 'wechat-android', use: { browserName: 'chromium' } }],
+  webServer: [
+    {
+      command: 'npx tsx emulator/cli.ts',
+      url: `${EMULATOR_URL}/__emulator/health`,
+      env: { EMULATOR_PORT: String(E2E_EMULATOR_PORT), EMULATOR_ALLOW_DESKTOP: '0' },
+      reuseExistingServer: false,
+      timeout: 30_000,
+    },
+    {
+      // `netlify serve` builds the SPA and bundles the functions as a deploy would. Edge
+      // functions need Deno, which cannot run offline; the app uses Functions only.
+      command: `npx netlify serve --offline --internal-disable-edge-functions --port ${E2E_APP_PORT}`,
+      url: `${APP_URL}/`,
+      env: { ...emulatorEnv(EMULATOR_URL), BROWSER: 'none' },
+      reuseExistingServer: false,
+      timeout: 180_000,
+    },
+  ],
+})
