@@ -1,0 +1,273 @@
+import type { BodyResult } from './http'
+import {
+  MAX_PENDING_FAULTS,
+  type EmulatorState,
+  type Fault,
+  type FaultEndpoint,
+  type RuntimeConfig,
+} from './state'
+import { isTestUserId, TEST_USERS, type TestUserId } from './users'
+
+/** Longest injectable delay: enough to trip any client timeout, short enough to not hang CI. */
+export const MAX_DELAY_MS = 60_000
+
+const FAULT_ENDPOINTS: readonly FaultEndpoint[] = [
+  'access_token',
+  'refresh_token',
+  'userinfo',
+  'auth',
+  'authorize',
+]
+
+const FAULT_KEYS = ['endpoint', 'errcode', 'errmsg', 'delayMs', 'status', 'body', 'times']
+const CONFIG_KEYS = ['requireWechatUa', 'allowDesktop', 'codeTtlMs', 'domain', 'expiredCodeErrcode']
+const MAX_TIMES = 10_000
+export const TOO_MANY_FAULTS = `more than ${MAX_PENDING_FAULTS} pending faults`
+const MAX_ADVANCE_MS = 10 * 365 * 86_400_000
+
+/** A fault as tests describe it: `times` defaults to 1. */
+export type FaultInput = Omit<Fault, 'times'> & { readonly times?: number }
+
+/** What `GET /__emulator/users` lists for each test user. */
+export interface UserSummary {
+  readonly id: TestUserId
+  readonly nickname: string
+  readonly headimgurl: string
+  readonly hasUnionid: boolean
+  readonly snapshot: boolean
+  /** The user's openid for the emulator's app. */
+  readonly openid: string
+  readonly unionid: string | null
+}
+
+type Parsed<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string }
+
+const invalid = (error: string): { ok: false; error: string } => ({ ok: false, error })
+
+function isRecord(input: unknown): input is Record<string, unknown> {
+  return typeof input === 'object' && input !== null && !Array.isArray(input)
+}
+
+function unknownKey(input: Record<string, unknown>, allowed: readonly string[]): string | null {
+  return Object.keys(input).find((key) => !allowed.includes(key)) ?? null
+}
+
+function isInteger(value: unknown, min: number, max: number): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max
+}
+
+/**
+ * Validates a fault from the control API or from `Emulator.addFault`. Unknown keys are
+ * refused so that a typo in a test fails loudly instead of injecting nothing.
+ */
+export function parseFault(input: unknown): Parsed<Fault> {
+  if (!isRecord(input)) return invalid('the body must be a JSON object')
+  const extra = unknownKey(input, FAULT_KEYS)
+  if (extra !== null) return invalid(`unknown key "${extra}"`)
+  const { endpoint, errcode, errmsg, delayMs, status, body, times } = input
+  if (!FAULT_ENDPOINTS.includes(endpoint as FaultEndpoint)) {
+    return invalid(`"endpoint" must be one of ${FAULT_ENDPOINTS.join(', ')}`)
+  }
+  if (errcode !== undefined && !Number.isSafeInteger(errcode)) {
+    return invalid('"errcode" must be an integer')
+  }
+  if (errmsg !== undefined && (typeof errmsg !== 'string' || errcode === undefined)) {
+    return invalid('"errmsg" must be a string and needs "errcode"')
+  }
+  if (delayMs !== undefined && !(typeof delayMs === 'number' && delayMs >= 0)) {
+    return invalid('"delayMs" must be a number of milliseconds, 0 or more')
+  }
+  if (status !== undefined && !isInteger(status, 200, 599)) {
+    return invalid('"status" must be an HTTP status from 200 to 599')
+  }
+  if (body !== undefined && typeof body !== 'string') return invalid('"body" must be a string')
+  if (times !== undefined && !isInteger(times, 1, MAX_TIMES)) {
+    return invalid(`"times" must be an integer from 1 to ${MAX_TIMES}`)
+  }
+  if (
+    errcode === undefined &&
+    status === undefined &&
+    body === undefined &&
+    delayMs === undefined
+  ) {
+    return invalid('a fault needs "errcode", "status", "body" or "delayMs"')
+  }
+  return {
+    ok: true,
+    value: {
+      endpoint: endpoint as FaultEndpoint,
+      ...(errcode !== undefined ? { errcode: errcode as number } : {}),
+      ...(errmsg !== undefined ? { errmsg: errmsg as string } : {}),
+      ...(delayMs !== undefined ? { delayMs: Math.min(delayMs as number, MAX_DELAY_MS) } : {}),
+      ...(status !== undefined ? { status: status as number } : {}),
+      ...(body !== undefined ? { body: body as string } : {}),
+      times: (times as number | undefined) ?? 1,
+    },
+  }
+}
+
+/** Validates a partial runtime configuration. */
+export function parseConfig(input: unknown): Parsed<Partial<RuntimeConfig>> {
+  if (!isRecord(input)) return invalid('the body must be a JSON object')
+  const extra = unknownKey(input, CONFIG_KEYS)
+  if (extra !== null) return invalid(`unknown key "${extra}"`)
+  const { requireWechatUa, allowDesktop, codeTtlMs, domain, expiredCodeErrcode } = input
+  if (requireWechatUa !== undefined && typeof requireWechatUa !== 'boolean') {
+    return invalid('"requireWechatUa" must be a boolean')
+  }
+  if (allowDesktop !== undefined && typeof allowDesktop !== 'boolean') {
+    return invalid('"allowDesktop" must be a boolean')
+  }
+  if (codeTtlMs !== undefined && !isInteger(codeTtlMs, 1, MAX_ADVANCE_MS)) {
+    return invalid('"codeTtlMs" must be a positive integer')
+  }
+  if (
+    domain !== undefined &&
+    !(typeof domain === 'string' && /^[A-Za-z0-9.-]{1,253}$/.test(domain))
+  ) {
+    return invalid('"domain" must be a host name without scheme or port')
+  }
+  if (
+    expiredCodeErrcode !== undefined &&
+    expiredCodeErrcode !== 40029 &&
+    expiredCodeErrcode !== 42003
+  ) {
+    return invalid('"expiredCodeErrcode" must be 40029 or 42003')
+  }
+  return { ok: true, value: input as Partial<RuntimeConfig> }
+}
+
+/** Validates how far to move the clock. */
+export function parseAdvance(ms: unknown): Parsed<number> {
+  if (!(typeof ms === 'number' && ms >= 0 && ms <= MAX_ADVANCE_MS)) {
+    return invalid('"advanceMs" must be a number of milliseconds, 0 or more')
+  }
+  return { ok: true, value: ms }
+}
+
+/** Validates a user id for the next authorization; `null` goes back to the default. */
+export function parseNextUser(user: unknown): Parsed<TestUserId | null> {
+  if (user !== null && !isTestUserId(user)) {
+    return invalid(`"user" must be null or one of ${TEST_USERS.map(({ id }) => id).join(', ')}`)
+  }
+  return { ok: true, value: user }
+}
+
+/** The users as `GET /__emulator/users` lists them. */
+export function userSummaries(state: EmulatorState): UserSummary[] {
+  return TEST_USERS.map((user) => ({
+    id: user.id,
+    nickname: user.nickname,
+    headimgurl: user.headimgurl,
+    hasUnionid: user.unionid !== null,
+    snapshot: user.snapshot,
+    openid: state.openid(user.id),
+    unionid: user.unionid,
+  }))
+}
+
+export interface ControlAnswer {
+  readonly status: number
+  readonly body: unknown
+  readonly headers?: Record<string, string>
+}
+
+type Route = (state: EmulatorState, body: Parsed<unknown>) => ControlAnswer
+
+const ok = (body: unknown = { ok: true }): ControlAnswer => ({ status: 200, body })
+const badRequest = (error: string): ControlAnswer => ({ status: 400, body: { error } })
+
+const ROUTES: Record<string, Partial<Record<string, Route>>> = {
+  health: { GET: () => ok() },
+  reset: {
+    POST: (state) => {
+      state.reset()
+      return ok()
+    },
+  },
+  users: { GET: (state) => ok(userSummaries(state)) },
+  'next-user': {
+    POST: (state, body) => {
+      if (!body.ok) return badRequest(body.error)
+      if (!isRecord(body.value) || !('user' in body.value)) return badRequest('"user" is missing')
+      const user = parseNextUser(body.value.user)
+      if (!user.ok) return badRequest(user.error)
+      state.nextUser = user.value
+      return ok({ ok: true, user: state.chosenUser() })
+    },
+  },
+  faults: {
+    GET: (state) => ok(state.pendingFaults()),
+    POST: (state, body) => {
+      if (!body.ok) return badRequest(body.error)
+      const fault = parseFault(body.value)
+      if (!fault.ok) return badRequest(fault.error)
+      if (!state.addFault(fault.value)) return badRequest(TOO_MANY_FAULTS)
+      return ok({ ok: true, faults: state.pendingFaults() })
+    },
+    DELETE: (state) => {
+      state.clearFaults()
+      return ok()
+    },
+  },
+  config: {
+    GET: (state) => ok(state.config),
+    POST: (state, body) => {
+      if (!body.ok) return badRequest(body.error)
+      const config = parseConfig(body.value)
+      if (!config.ok) return badRequest(config.error)
+      state.config = { ...state.config, ...config.value }
+      return ok(state.config)
+    },
+  },
+  clock: {
+    GET: (state) => ok({ now: state.now() }),
+    POST: (state, body) => {
+      if (!body.ok) return badRequest(body.error)
+      if (!isRecord(body.value)) return badRequest('the body must be a JSON object')
+      const advance = parseAdvance(body.value.advanceMs)
+      if (!advance.ok) return badRequest(advance.error)
+      state.advanceClock(advance.value)
+      return ok({ ok: true, now: state.now() })
+    },
+  },
+  log: { GET: (state) => ok(state.log()) },
+}
+
+function parseJson(text: string): Parsed<unknown> {
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown }
+  } catch {
+    return invalid('the body is not valid JSON')
+  }
+}
+
+/**
+ * The control API under `/__emulator/`: JSON in, JSON out; 400 with `{ "error" }` on bad
+ * input, 413 past the body limit, 404 for an unknown route, 405 for a wrong method.
+ */
+export async function controlApi(
+  state: EmulatorState,
+  method: string,
+  route: string,
+  readBody: () => Promise<BodyResult>,
+): Promise<ControlAnswer> {
+  const methods = Object.hasOwn(ROUTES, route) ? ROUTES[route] : undefined
+  if (!methods) return { status: 404, body: { error: `unknown control route "${route}"` } }
+  const handler = methods[method]
+  if (!handler) {
+    const allow = Object.keys(methods).join(', ')
+    return { status: 405, body: { error: `use ${allow}` }, headers: { Allow: allow } }
+  }
+  if (method !== 'POST') return handler(state, invalid('no body'))
+  const body = await readBody()
+  if (!body.ok && body.reason === 'too-large') {
+    return {
+      status: 413,
+      body: { error: 'request body too large' },
+      headers: { Connection: 'close' },
+    }
+  }
+  return handler(state, body.ok ? parseJson(body.text) : invalid('request aborted'))
+}

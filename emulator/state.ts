@@ -1,0 +1,290 @@
+import type { Scope } from './authorize'
+import { newCode, newToken, openidFor } from './ids'
+import { DEFAULT_USER_ID, testUser, type TestUser, type TestUserId } from './users'
+
+/** The settings a test may change while the emulator runs. */
+export interface RuntimeConfig {
+  /** Refuse authorize links opened outside WeChat, as WeChat does. */
+  requireWechatUa: boolean
+  /** Offer the dev-only 「继续（仅限开发环境）」 button on the "open in WeChat" page. */
+  allowDesktop: boolean
+  codeTtlMs: number
+  /** The web-authorization domain redirect_uri must use. */
+  domain: string
+  /** What an expired code gets: which one WeChat sends is unverified. */
+  expiredCodeErrcode: 40029 | 42003
+}
+
+/** The settings fixed for the emulator's lifetime. */
+export interface FixedConfig {
+  readonly appId: string
+  readonly appSecret: string
+  readonly appName: string
+  readonly accessTokenTtlS: number
+  readonly refreshTokenTtlS: number
+}
+
+export type FaultEndpoint = 'access_token' | 'refresh_token' | 'userinfo' | 'auth' | 'authorize'
+
+export type LoggedEndpoint = FaultEndpoint | 'confirm'
+
+/** A failure to inject into the next calls to one endpoint. */
+export interface Fault {
+  readonly endpoint: FaultEndpoint
+  /** Answer with this WeChat error (on the authorize page: the numbered error page). */
+  readonly errcode?: number
+  /** The errmsg for `errcode`, instead of WeChat's. */
+  readonly errmsg?: string
+  /** Wait this long before answering; alone, it delays a normal answer. */
+  readonly delayMs?: number
+  /** Answer with this HTTP status. */
+  readonly status?: number
+  /** Answer with this raw body, e.g. broken JSON. */
+  readonly body?: string
+  /** How many calls get the fault. */
+  readonly times: number
+}
+
+export interface LogEntry {
+  /** The emulator's clock when the call arrived. */
+  readonly at: number
+  readonly endpoint: LoggedEndpoint
+  /** The call's parameters, with `secret` replaced by `***`. */
+  readonly query: Readonly<Record<string, string>>
+  /** The errcode the call was answered with, if any. */
+  errcode?: number
+  /** The unnumbered authorize-page error the call was answered with, if any. */
+  error?: string
+  /** Set when an injected fault answered the call. */
+  fault?: true
+}
+
+interface CodeGrant {
+  readonly appId: string
+  readonly userId: TestUserId
+  readonly scope: Scope
+  readonly expiresAt: number
+  used: boolean
+}
+
+interface AccessGrant {
+  readonly appId: string
+  readonly userId: TestUserId
+  readonly scope: Scope
+  expiresAt: number
+}
+
+interface RefreshGrant {
+  readonly appId: string
+  readonly userId: TestUserId
+  readonly scope: Scope
+  readonly expiresAt: number
+  accessToken: string
+}
+
+/** Past this many stored codes, tokens or log entries, the oldest go. */
+const STORE_LIMIT = 5000
+/** More pending faults than this is a test bug, not a scenario. */
+export const MAX_PENDING_FAULTS = 1000
+
+function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
+  map.set(key, value)
+  // Maps iterate in insertion order, so the first key is the oldest.
+  for (const oldest of map.keys()) {
+    if (map.size <= STORE_LIMIT) break
+    map.delete(oldest)
+  }
+}
+
+/** A token pair as the token endpoints hand it out. */
+export interface Grant {
+  readonly accessToken: string
+  readonly refreshToken: string
+  readonly user: TestUser
+  readonly openid: string
+  readonly scope: Scope
+}
+
+/** What a code exchange found, in the order WeChat checks it. */
+export type CodeRedemption =
+  | { readonly ok: true; readonly grant: Grant }
+  | { readonly ok: false; readonly reason: 'invalid' | 'expired' | 'used' }
+
+export type RefreshResult =
+  | { readonly ok: true; readonly grant: Grant }
+  | { readonly ok: false; readonly reason: 'invalid' | 'expired' }
+
+export type TokenLookup =
+  | { readonly ok: true; readonly user: TestUser; readonly openid: string; readonly scope: Scope }
+  | { readonly ok: false; readonly reason: 'invalid' | 'expired' }
+
+/**
+ * Everything the emulator remembers between calls: issued codes and tokens, the clock,
+ * injected faults, the call log and the settings tests changed.
+ */
+export class EmulatorState {
+  config: RuntimeConfig
+  nextUser: TestUserId | null = null
+  private clockOffsetMs = 0
+  private codes = new Map<string, CodeGrant>()
+  private accessTokens = new Map<string, AccessGrant>()
+  private refreshTokens = new Map<string, RefreshGrant>()
+  private faults: Fault[] = []
+  private entries: LogEntry[] = []
+
+  constructor(
+    readonly fixed: FixedConfig,
+    private readonly initialConfig: Readonly<RuntimeConfig>,
+    private readonly clock: () => number,
+  ) {
+    this.config = { ...initialConfig }
+  }
+
+  /** The time every lifetime is measured against. */
+  now(): number {
+    return this.clock() + this.clockOffsetMs
+  }
+
+  advanceClock(ms: number): void {
+    this.clockOffsetMs += ms
+  }
+
+  reset(): void {
+    this.config = { ...this.initialConfig }
+    this.nextUser = null
+    this.clockOffsetMs = 0
+    this.codes.clear()
+    this.accessTokens.clear()
+    this.refreshTokens.clear()
+    this.faults = []
+    this.entries = []
+  }
+
+  /** The user the next authorization is for. */
+  chosenUser(): TestUserId {
+    return this.nextUser ?? DEFAULT_USER_ID
+  }
+
+  openid(userId: TestUserId): string {
+    return openidFor(this.fixed.appId, userId)
+  }
+
+  issueCode(userId: TestUserId, scope: Scope): string {
+    const code = newCode()
+    const expiresAt = this.now() + this.config.codeTtlMs
+    remember(this.codes, code, { appId: this.fixed.appId, userId, scope, expiresAt, used: false })
+    return code
+  }
+
+  /** Marks a code used without granting anything: a failed exchange still burns the code. */
+  burnCode(code: string): void {
+    const grant = this.codes.get(code)
+    if (grant) grant.used = true
+  }
+
+  redeemCode(appId: string, code: string): CodeRedemption {
+    const grant = this.codes.get(code)
+    if (!grant || grant.appId !== appId) return { ok: false, reason: 'invalid' }
+    if (this.now() >= grant.expiresAt) return { ok: false, reason: 'expired' }
+    if (grant.used) return { ok: false, reason: 'used' }
+    grant.used = true
+    const accessToken = this.issueAccessToken(grant.appId, grant.userId, grant.scope)
+    const refreshToken = newToken()
+    remember(this.refreshTokens, refreshToken, {
+      appId: grant.appId,
+      userId: grant.userId,
+      scope: grant.scope,
+      expiresAt: this.now() + this.fixed.refreshTokenTtlS * 1000,
+      accessToken,
+    })
+    return { ok: true, grant: this.grant(accessToken, refreshToken, grant) }
+  }
+
+  /**
+   * Refreshing keeps an unexpired access token and extends its life; an expired one is
+   * replaced. The refresh token itself is never extended.
+   */
+  refresh(appId: string, refreshToken: string): RefreshResult {
+    const grant = this.refreshTokens.get(refreshToken)
+    if (!grant || grant.appId !== appId) return { ok: false, reason: 'invalid' }
+    if (this.now() >= grant.expiresAt) return { ok: false, reason: 'expired' }
+    const access = this.accessTokens.get(grant.accessToken)
+    if (access && this.now() < access.expiresAt) {
+      access.expiresAt = this.now() + this.fixed.accessTokenTtlS * 1000
+    } else {
+      grant.accessToken = this.issueAccessToken(grant.appId, grant.userId, grant.scope)
+    }
+    return { ok: true, grant: this.grant(grant.accessToken, refreshToken, grant) }
+  }
+
+  lookupAccessToken(accessToken: string): TokenLookup {
+    const grant = this.accessTokens.get(accessToken)
+    if (!grant) return { ok: false, reason: 'invalid' }
+    if (this.now() >= grant.expiresAt) return { ok: false, reason: 'expired' }
+    return {
+      ok: true,
+      user: testUser(grant.userId),
+      openid: openidFor(grant.appId, grant.userId),
+      scope: grant.scope,
+    }
+  }
+
+  /** Queues a fault; `false` when too many are pending already. */
+  addFault(fault: Fault): boolean {
+    if (this.faults.length >= MAX_PENDING_FAULTS) return false
+    this.faults.push(fault)
+    return true
+  }
+
+  clearFaults(): void {
+    this.faults = []
+  }
+
+  pendingFaults(): readonly Fault[] {
+    return this.faults
+  }
+
+  /** The fault for this call, if one is pending; faults for an endpoint apply in order. */
+  takeFault(endpoint: FaultEndpoint): Fault | null {
+    const index = this.faults.findIndex((fault) => fault.endpoint === endpoint)
+    const fault = this.faults[index]
+    if (!fault) return null
+    if (fault.times > 1) this.faults[index] = { ...fault, times: fault.times - 1 }
+    else this.faults.splice(index, 1)
+    return fault
+  }
+
+  /** Records a call; the returned entry is completed once the answer is known. */
+  record(endpoint: LoggedEndpoint, query: Record<string, string>): LogEntry {
+    const redacted = 'secret' in query ? { ...query, secret: '***' } : query
+    const entry: LogEntry = { at: this.now(), endpoint, query: redacted }
+    this.entries.push(entry)
+    if (this.entries.length > STORE_LIMIT) this.entries.shift()
+    return entry
+  }
+
+  log(): LogEntry[] {
+    return this.entries.map((entry) => ({ ...entry }))
+  }
+
+  private issueAccessToken(appId: string, userId: TestUserId, scope: Scope): string {
+    const token = newToken()
+    const expiresAt = this.now() + this.fixed.accessTokenTtlS * 1000
+    remember(this.accessTokens, token, { appId, userId, scope, expiresAt })
+    return token
+  }
+
+  private grant(
+    accessToken: string,
+    refreshToken: string,
+    grant: { appId: string; userId: TestUserId; scope: Scope },
+  ): Grant {
+    return {
+      accessToken,
+      refreshToken,
+      user: testUser(grant.userId),
+      openid: openidFor(grant.appId, grant.userId),
+      scope: grant.scope,
+    }
+  }
+}
