@@ -1,8 +1,7 @@
 import { fileURLToPath, URL } from 'node:url'
 import { defineConfig, loadEnv } from 'vite'
 import vue from '@vitejs/plugin-vue'
-
-const OFFICIAL_AUTHORIZE_URL = 'https://open.weixin.qq.com/connect/oauth2/authorize'
+import { OFFICIAL_AUTHORIZE_URL } from './src/contract.ts'
 
 export default defineConfig(({ mode }) => {
   // Only these public values reach the bundle. A prefix-based envPrefix such as

@@ -3,6 +3,9 @@
  * import. Everything here is safe to pass to the browser; tokens and secrets never are.
  */
 
+/** WeChat's own authorize page; anything else is the local emulator. */
+export const OFFICIAL_AUTHORIZE_URL = 'https://open.weixin.qq.com/connect/oauth2/authorize'
+
 export type WechatScope = 'snsapi_base' | 'snsapi_userinfo'
 export type WechatLang = 'zh_CN' | 'zh_TW' | 'en'
 
@@ -37,18 +40,21 @@ export interface UserResponse {
   user: SessionUser
 }
 
-/** Every error the API answers, each with one HTTP status. */
+/**
+ * Every error the API answers, each with one HTTP status. No answer uses 403 or 404 for
+ * a request that reached a function: `netlify dev` and `netlify serve` replay such a
+ * request on `<path>.html`, and a replayed login POST would spend its code twice.
+ */
 export const API_ERROR_STATUS = {
   bad_request: 400,
-  not_found: 404,
   method_not_allowed: 405,
   unsupported_media_type: 415,
   payload_too_large: 413,
   not_signed_in: 401,
   invalid_code: 400,
   code_used: 409,
-  snapshot_user: 403,
-  scope_unauthorized: 403,
+  snapshot_user: 422,
+  scope_unauthorized: 422,
   wechat_busy: 503,
   wechat_rate_limited: 503,
   wechat_unavailable: 502,

@@ -37,7 +37,6 @@ const errors: Record<LoginErrorCode, ErrorText> = {
     action: 'contact',
   },
   bad_request: invalidRequest,
-  not_found: invalidRequest,
   method_not_allowed: invalidRequest,
   unsupported_media_type: invalidRequest,
   payload_too_large: invalidRequest,
@@ -128,6 +127,25 @@ export const zhCN = {
     scopes: { snsapi_userinfo: '昵称和头像', snsapi_base: '仅身份（静默授权）' },
     signOut: '退出登录',
     signingOut: '正在退出…',
+  },
+  openInWechat: {
+    browser: {
+      title: '请在微信中打开',
+      lead: '用微信扫一扫下方二维码，即可在微信中继续',
+    },
+    wecom: {
+      title: '请在微信中打开',
+      lead: '企业微信不支持微信公众号登录，请复制链接后在微信中打开',
+    },
+    miniprogram: {
+      title: '请在公众号中打开',
+      lead: '小程序中的网页无法使用公众号网页授权登录，请复制链接后在微信聊天或公众号中打开',
+    },
+    qrAlt: '当前页面的二维码',
+    copy: '复制链接',
+    copied: '已复制',
+    copyFailed: '无法自动复制，请长按或选中上方链接手动复制',
+    continueAnyway: '继续（仅限开发环境）',
   },
   errors,
 }

@@ -6,6 +6,7 @@ import {
   type RouteRecordRaw,
 } from 'vue-router'
 import { readCallbackParams } from '@/auth/callback'
+import { canAuthorize, currentClient, isNonWechatAllowed } from '@/auth/client'
 import { beginWechatLogin, CALLBACK_PATH } from '@/auth/login'
 import { useSessionStore } from '@/stores/session'
 import HomeView from '@/views/HomeView.vue'
@@ -17,7 +18,7 @@ declare module 'vue-router' {
   }
 }
 
-export type RouteName = 'home' | 'profile' | 'callback'
+export type RouteName = 'home' | 'profile' | 'callback' | 'open-in-wechat'
 
 export const routes: RouteRecordRaw[] = [
   { path: '/', name: 'home', component: HomeView, meta: { title: '微信登录' } },
@@ -32,6 +33,12 @@ export const routes: RouteRecordRaw[] = [
     name: 'callback',
     component: () => import('@/views/SignInView.vue'),
     meta: { title: '正在登录' },
+  },
+  {
+    path: '/open-in-wechat',
+    name: 'open-in-wechat',
+    component: () => import('@/views/OpenInWechatView.vue'),
+    meta: { title: '请在微信中打开' },
   },
   { path: '/:pathMatch(.*)*', redirect: '/' },
 ]
@@ -51,6 +58,10 @@ export function installGuards(router: Router): void {
     if (!to.meta.requiresAuth) return true
     try {
       if (await session.restore()) return true
+      // WeChat would refuse other browsers; they get a page to continue in WeChat instead.
+      if (!canAuthorize(currentClient()) && !isNonWechatAllowed(sessionStorage)) {
+        return { name: 'open-in-wechat', query: { from: to.fullPath } }
+      }
       beginWechatLogin(to.fullPath)
       return false
     } catch (error) {

@@ -7,6 +7,11 @@ import { fakeApi } from '@/test/fake-api'
 import { USER } from '@/test/fixtures'
 import { installGuards, routes } from '..'
 
+const WECHAT_IOS_UA =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 16_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.40(0x18002831) NetType/WIFI Language/zh_CN'
+const CHROME_UA =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/132.0.0.0 Safari/537.36'
+
 vi.mock('@/config', () => ({
   appConfig: {
     appId: 'wxd0e1a2b3c4f5e6d7',
@@ -27,12 +32,14 @@ describe('router guard', () => {
 
   beforeEach(() => {
     localStorage.clear()
+    sessionStorage.clear()
     setActivePinia(createPinia())
     replace = vi.spyOn(browser, 'replace').mockImplementation(() => {})
+    vi.spyOn(navigator, 'userAgent', 'get').mockReturnValue(WECHAT_IOS_UA)
     window.history.replaceState(null, '', '/')
   })
 
-  afterEach(() => replace.mockRestore())
+  afterEach(() => vi.restoreAllMocks())
 
   it('lets anyone see the home page', async () => {
     const router = testRouter()
@@ -57,6 +64,22 @@ describe('router guard', () => {
       returnTo: '/profile?tab=1',
     })
     expect(router.currentRoute.value.name).not.toBe('profile')
+  })
+
+  it('shows a browser outside WeChat the open-in-WeChat page instead of WeChat', async () => {
+    vi.spyOn(navigator, 'userAgent', 'get').mockReturnValue(CHROME_UA)
+    const router = testRouter()
+    await router.push('/profile?tab=1')
+    expect(router.currentRoute.value.name).toBe('open-in-wechat')
+    expect(router.currentRoute.value.query).toEqual({ from: '/profile?tab=1' })
+    expect(replace).not.toHaveBeenCalled()
+  })
+
+  it('lets a browser through to WeChat once the development escape hatch is used', async () => {
+    vi.spyOn(navigator, 'userAgent', 'get').mockReturnValue(CHROME_UA)
+    sessionStorage.setItem('wx-login:allow-browser', '1')
+    await testRouter().push('/profile')
+    expect(replace).toHaveBeenCalledTimes(1)
   })
 
   it('lets a signed-in user through after one GET /api/session', async () => {
