@@ -53,7 +53,8 @@ export default defineConfig({
       // functions need Deno, which cannot run offline; the app uses Functions only.
       command: `npx netlify serve --offline --internal-disable-edge-functions --port ${E2E_APP_PORT}`,
       url: `${APP_URL}/`,
-      env: { ...emulatorEnv(EMULATOR_URL), BROWSER: 'none' },
+      // A short per-call bound keeps the timeout tests quick.
+      env: { ...emulatorEnv(EMULATOR_URL), WECHAT_TIMEOUT_MS: '1500', BROWSER: 'none' },
       reuseExistingServer: false,
       timeout: 180_000,
     },

@@ -107,7 +107,7 @@ describe('POST /api/auth/wechat', () => {
   it('refuses the snapshot-page user without a session', async () => {
     const code = await obtainCode(emulator, { user: 'snapshot' })
     const response = await login({ code, state: 's' })
-    expect(response.status).toBe(403)
+    expect(response.status).toBe(422)
     expect(await response.json()).toEqual({
       error: {
         code: 'snapshot_user',

@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest'
-import { safeAvatarUrl, toSessionUser } from './login.ts'
+import { describe, expect, it, vi } from 'vitest'
+import type { ServerConfig } from './config.ts'
+import { safeAvatarUrl, signInWithCode, toSessionUser } from './login.ts'
 import type { WebAccessToken } from './wechat.ts'
 
 describe('safeAvatarUrl', () => {
@@ -63,5 +64,60 @@ describe('toSessionUser', () => {
       },
     )
     expect(user.unionid).toBe('oUNION')
+  })
+})
+
+describe('signInWithCode', () => {
+  const config: ServerConfig = {
+    appId: 'wx1',
+    appSecret: 's',
+    apiBase: 'https://api.example.test',
+    scope: 'snsapi_userinfo',
+    lang: 'zh_CN',
+    sessionSecret: 'x'.repeat(32),
+    timeoutMs: 1000,
+  }
+  const token = JSON.stringify({
+    access_token: '83_a',
+    expires_in: 7200,
+    refresh_token: '83_r',
+    openid: 'oOPENID',
+    scope: 'snsapi_base',
+  })
+
+  it('shares one exchange between concurrent requests with the same code', async () => {
+    let release: () => void = () => {}
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    const fetchMock = vi.fn<typeof fetch>(async () => {
+      await gate
+      return new Response(token)
+    })
+    const first = signInWithCode('SAMECODE', { config, fetch: fetchMock })
+    const second = signInWithCode('SAMECODE', { config, fetch: fetchMock })
+    release()
+    const [a, b] = await Promise.all([first, second])
+    expect(fetchMock).toHaveBeenCalledTimes(1)
+    expect(a.user.openid).toBe('oOPENID')
+    expect(b).toBe(a)
+  })
+
+  it('exchanges again once the first exchange has settled', async () => {
+    const fetchMock = vi.fn<typeof fetch>(async () => new Response(token))
+    await signInWithCode('CODE2', { config, fetch: fetchMock })
+    await signInWithCode('CODE2', { config, fetch: fetchMock })
+    expect(fetchMock).toHaveBeenCalledTimes(2)
+  })
+
+  it('refuses a snapshot-page user after the exchange, without reading userinfo', async () => {
+    const fetchMock = vi.fn<typeof fetch>(
+      async () =>
+        new Response(
+          JSON.stringify({ ...JSON.parse(token), scope: 'snsapi_userinfo', is_snapshotuser: 1 }),
+        ),
+    )
+    await expect(signInWithCode('SNAP', { config, fetch: fetchMock })).rejects.toMatchObject({
+      code: 'snapshot_user',
+    })
+    expect(fetchMock).toHaveBeenCalledTimes(1)
   })
 })

@@ -47,13 +47,34 @@ export function toSessionUser(token: WebAccessToken, info: WechatUserInfo | null
 }
 
 /**
+ * Bound on the whole sign-in, both WeChat calls together: well under the 10 s a
+ * synchronous Netlify Function may run, so the user gets our error page, not Netlify's.
+ */
+export const LOGIN_BUDGET_MS = 8000
+
+/**
+ * Exchanges in flight, by code. A double tap or a doubled callback sends the same code
+ * twice at once; the second request shares the first one's exchange instead of racing
+ * it to a 40163.
+ */
+const inFlight = new Map<string, Promise<LoginResult>>()
+
+/**
  * Steps 4 and 5: trades the code, then reads the profile when the grant allows it.
  * A snapshot-page user is a virtual identity, so no one is signed in as them.
- * @see wechat-behaviour.md §2 (snapshot page), §4
+ * @see wechat-behaviour.md §2 (snapshot page), §3, §4
  */
-export async function signInWithCode(code: string, deps: LoginDeps): Promise<LoginResult> {
+export function signInWithCode(code: string, deps: LoginDeps): Promise<LoginResult> {
+  const running = inFlight.get(code)
+  if (running) return running
+  const login = exchangeAndRead(code, deps).finally(() => inFlight.delete(code))
+  inFlight.set(code, login)
+  return login
+}
+
+async function exchangeAndRead(code: string, deps: LoginDeps): Promise<LoginResult> {
   const { config } = deps
-  const client = { ...config, fetch: deps.fetch }
+  const client = { ...config, fetch: deps.fetch, deadline: Date.now() + LOGIN_BUDGET_MS }
   const token = await exchangeCode(client, code)
   if (token.is_snapshotuser) {
     throw new ApiError('snapshot_user', 'snapshot-page users must open the full service first')

@@ -191,3 +191,29 @@ describe('refreshAccessToken and checkAccessToken', () => {
     expect(error.errcode).toBe(40014)
   })
 })
+
+describe('deadline', () => {
+  it('shortens a call to the time left before the deadline', async () => {
+    const hanging = vi.fn<typeof fetch>(
+      (_url, init) =>
+        new Promise((_resolve, reject) => {
+          init?.signal?.addEventListener('abort', () => reject(init.signal?.reason))
+        }),
+    )
+    const started = Date.now()
+    const error = await caught(
+      exchangeCode({ ...client(hanging, 5000), deadline: Date.now() + 200 }, 'C'),
+    )
+    expect(error.kind).toBe('timeout')
+    expect(Date.now() - started).toBeLessThan(1500)
+  })
+
+  it('does not call WeChat at all once the deadline has passed', async () => {
+    const fetchMock = fakeFetch('{}')
+    const error = await caught(
+      exchangeCode({ ...client(fetchMock), deadline: Date.now() - 1 }, 'C'),
+    )
+    expect([error.kind, error.message]).toEqual(['timeout', 'no time left for access_token'])
+    expect(fetchMock).not.toHaveBeenCalled()
+  })
+})

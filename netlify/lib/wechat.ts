@@ -10,6 +10,8 @@ export interface WechatClientOptions {
   appId: string
   appSecret: string
   timeoutMs: number
+  /** Epoch ms by which every call must be over; bounds a sequence of calls as a whole. */
+  deadline?: number
   fetch?: typeof fetch
 }
 
@@ -92,11 +94,15 @@ async function call(
   params: Record<string, string>,
 ): Promise<Json> {
   const doFetch = options.fetch ?? fetch
+  const timeoutMs = Math.min(options.timeoutMs, (options.deadline ?? Infinity) - Date.now())
+  if (timeoutMs <= 0) {
+    throw new WechatError('timeout', endpoint, `no time left for ${endpoint}`)
+  }
   let response: Response
   let text: string
   try {
     // One signal bounds both the headers and the body, so a trickling body cannot hang us.
-    const signal = AbortSignal.timeout(options.timeoutMs)
+    const signal = AbortSignal.timeout(timeoutMs)
     response = await doFetch(apiUrl(options.apiBase, endpoint, params), { signal })
     text = await response.text()
   } catch (cause) {

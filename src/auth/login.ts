@@ -2,6 +2,7 @@ import { appConfig } from '@/config'
 import { LoginFailure } from '@/api'
 import { buildAuthorizeUrl, createState } from './authorize'
 import { savePendingLogin } from './pending'
+import { noteAutomaticRetry, resetAutomaticRetry } from './retry'
 import { safeReturnTo } from './return-to'
 
 export const CALLBACK_PATH = '/auth/callback'
@@ -15,10 +16,13 @@ export const browser = {
 
 /**
  * Step 1: sends the browser to WeChat's authorize page. `location.replace` keeps the
- * authorize step out of history, so Back never lands on it.
+ * authorize step out of history, so Back never lands on it. `automatic` marks a
+ * re-authorization the app starts by itself, which spends the one-per-action budget.
  */
-export function beginWechatLogin(returnTo: string): void {
+export function beginWechatLogin(returnTo: string, { automatic = false } = {}): void {
   if (!appConfig.appId) throw new LoginFailure('not_configured')
+  if (automatic) noteAutomaticRetry(localStorage, Date.now())
+  else resetAutomaticRetry(localStorage)
   const state = createState()
   savePendingLogin(localStorage, state, safeReturnTo(returnTo, location.origin), Date.now())
   browser.replace(

@@ -4,7 +4,9 @@ import { deleteSession, getSession, LoginFailure, postWechatLogin } from '@/api'
 import type { CallbackParams } from '@/auth/callback'
 import { takePendingLogin } from '@/auth/pending'
 import { DEFAULT_RETURN_TO } from '@/auth/return-to'
-import type { SessionUser } from '@/contract'
+import { beginWechatLogin } from '@/auth/login'
+import { mayRetryAutomatically, resetAutomaticRetry } from '@/auth/retry'
+import type { LoginErrorCode, SessionUser } from '@/contract'
 
 /**
  * Set while a session cookie is believed to exist. The cookie itself is HttpOnly, so
@@ -12,6 +14,13 @@ import type { SessionUser } from '@/contract'
  * round trip before the redirect to WeChat.
  */
 const HINT_KEY = 'wx-login:signed-in'
+
+/** Failures a new code can cure: the code was bad, spent, or burnt by WeChat's -1. */
+const FRESH_CODE_HELPS: ReadonlySet<LoginErrorCode> = new Set([
+  'invalid_code',
+  'code_used',
+  'wechat_busy',
+])
 
 export const useSessionStore = defineStore('session', () => {
   const user = ref<SessionUser | null>(null)
@@ -58,9 +67,10 @@ export const useSessionStore = defineStore('session', () => {
 
   /**
    * Steps 2 and 3: checks the callback against the login this browser started, then
-   * trades the code. Resolves to where the user was going.
+   * trades the code. Resolves to where the user was going, or to null when it has sent
+   * the browser back to WeChat for a fresh code (once per user action, never in a loop).
    */
-  async function completeLogin(): Promise<string> {
+  async function completeLogin(): Promise<string | null> {
     const params = callback.value
     callback.value = null
     const pending = takePendingLogin(localStorage, Date.now())
@@ -68,14 +78,33 @@ export const useSessionStore = defineStore('session', () => {
     if (!params) {
       // A reload of the sign-in page: the code already left the URL.
       if (await restore()) return returnTo.value
-      throw new LoginFailure('state_invalid')
+      return reauthorize(new LoginFailure('state_invalid'))
     }
     if (!params.code) throw new LoginFailure('access_denied')
-    if (!pending || !params.state || pending.state !== params.state) {
+    if (!pending) {
+      // WeChat called back twice, or Back/refresh replayed the callback: the first
+      // arrival consumed the pending login. A signed-in user just goes on.
+      if (await restore()) return returnTo.value
       throw new LoginFailure('state_invalid')
     }
-    setUser(await postWechatLogin({ code: params.code, state: params.state }))
+    if (!params.state || pending.state !== params.state) throw new LoginFailure('state_invalid')
+    try {
+      setUser(await postWechatLogin({ code: params.code, state: params.state }))
+    } catch (error) {
+      if (!(error instanceof LoginFailure)) throw error
+      if (error.code === 'code_used' && (await restore())) return returnTo.value
+      if (FRESH_CODE_HELPS.has(error.code)) return reauthorize(error)
+      throw error
+    }
+    resetAutomaticRetry(localStorage)
     return pending.returnTo
+  }
+
+  /** Starts one automatic re-authorization, or gives up with `failure` if one was spent. */
+  function reauthorize(failure: LoginFailure): null {
+    if (!mayRetryAutomatically(localStorage, Date.now())) throw failure
+    beginWechatLogin(returnTo.value, { automatic: true })
+    return null
   }
 
   /** Forgets the user here even when the request fails, so a shared phone is never left signed in. */

@@ -1,6 +1,7 @@
 import { createPinia, setActivePinia } from 'pinia'
-import { beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest'
 import { LoginFailure } from '@/api'
+import { beginWechatLogin, browser } from '@/auth/login'
 import { savePendingLogin } from '@/auth/pending'
 import { fakeApi } from '@/test/fake-api'
 import { USER } from '@/test/fixtures'
@@ -16,11 +17,25 @@ async function failureOf(promise: Promise<unknown>): Promise<LoginFailure> {
   return error
 }
 
+vi.mock('@/config', () => ({
+  appConfig: {
+    appId: 'wxd0e1a2b3c4f5e6d7',
+    authorizeUrl: 'http://127.0.0.1:8899/connect/oauth2/authorize',
+    scope: 'snsapi_userinfo',
+    forcePopup: false,
+  },
+}))
+
 describe('session store', () => {
+  let replace: MockInstance<(url: string) => void>
+
   beforeEach(() => {
     localStorage.clear()
     setActivePinia(createPinia())
+    replace = vi.spyOn(browser, 'replace').mockImplementation(() => {})
   })
+
+  afterEach(() => replace.mockRestore())
 
   describe('restore', () => {
     it('asks nothing when this browser never signed in', async () => {
@@ -96,19 +111,88 @@ describe('session store', () => {
       expect(store.returnTo).toBe('/profile')
     })
 
-    it('passes on the API error code', async () => {
+    it('passes on an API error a new code cannot cure', async () => {
       savePendingLogin(localStorage, 'STATE1', '/profile', Date.now())
       fakeApi({
         'POST /api/auth/wechat': {
-          status: 400,
-          body: { error: { code: 'invalid_code', message: 'the code is invalid or expired' } },
+          status: 503,
+          body: { error: { code: 'wechat_rate_limited', message: 'wechat rate limit reached' } },
         },
       })
       const store = useSessionStore()
       store.receiveCallback({ code: 'CODE1', state: 'STATE1' })
       const failure = await failureOf(store.completeLogin())
-      expect([failure.code, failure.status]).toEqual(['invalid_code', 400])
+      expect([failure.code, failure.status]).toEqual(['wechat_rate_limited', 503])
       expect(store.user).toBeNull()
+      expect(replace).not.toHaveBeenCalled()
+    })
+
+    it.each(['invalid_code', 'code_used', 'wechat_busy'])(
+      'answers %s with one fresh authorization, then with the error',
+      async (code) => {
+        fakeApi({
+          'GET /api/session': {
+            status: 401,
+            body: { error: { code: 'not_signed_in', message: '' } },
+          },
+          'POST /api/auth/wechat': { status: 400, body: { error: { code, message: '' } } },
+        })
+        savePendingLogin(localStorage, 'STATE1', '/profile?x=1', Date.now())
+        const first = useSessionStore()
+        first.receiveCallback({ code: 'CODE1', state: 'STATE1' })
+        expect(await first.completeLogin()).toBeNull()
+        expect(replace).toHaveBeenCalledTimes(1)
+        const again = JSON.parse(localStorage.getItem('wx-login:pending') ?? '{}')
+        expect(again.returnTo).toBe('/profile?x=1')
+
+        // WeChat comes back with the second code, which fails the same way.
+        setActivePinia(createPinia())
+        const second = useSessionStore()
+        second.receiveCallback({ code: 'CODE2', state: again.state })
+        expect((await failureOf(second.completeLogin())).code).toBe(code)
+        expect(replace).toHaveBeenCalledTimes(1)
+      },
+    )
+
+    it('a tap on 重新登录 restores the budget for one more automatic retry', async () => {
+      localStorage.setItem('wx-login:auto-retry', String(Date.now()))
+      beginWechatLogin('/profile')
+      expect(localStorage.getItem('wx-login:auto-retry')).toBeNull()
+    })
+
+    it('continues a signed-in user when the same code comes back as code_used', async () => {
+      savePendingLogin(localStorage, 'STATE1', '/profile', Date.now())
+      localStorage.setItem('wx-login:signed-in', '1')
+      fakeApi({
+        'POST /api/auth/wechat': {
+          status: 409,
+          body: { error: { code: 'code_used', message: '' } },
+        },
+        'GET /api/session': { status: 200, body: { user: USER } },
+      })
+      const store = useSessionStore()
+      store.receiveCallback({ code: 'CODE1', state: 'STATE1' })
+      expect(await store.completeLogin()).toBe('/profile')
+      expect(store.user).toEqual(USER)
+      expect(replace).not.toHaveBeenCalled()
+    })
+
+    it('continues a signed-in user when a replayed callback finds no pending login', async () => {
+      localStorage.setItem('wx-login:signed-in', '1')
+      const requests = fakeApi({ 'GET /api/session': { status: 200, body: { user: USER } } })
+      const store = useSessionStore()
+      store.receiveCallback({ code: 'CODE1', state: 'STATE1' })
+      expect(await store.completeLogin()).toBe('/profile')
+      expect(requests.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /api/session'])
+    })
+
+    it('re-authorizes once when the sign-in page is reloaded without a callback', async () => {
+      fakeApi({})
+      expect(await useSessionStore().completeLogin()).toBeNull()
+      expect(replace).toHaveBeenCalledTimes(1)
+      setActivePinia(createPinia())
+      expect((await failureOf(useSessionStore().completeLogin())).code).toBe('state_invalid')
+      expect(replace).toHaveBeenCalledTimes(1)
     })
   })
 
