@@ -33,7 +33,11 @@ export interface SessionUser {
 export interface LoginRequest {
   code: string
   state: string
+  /** The UI's language, for the names WeChat localizes; the server's WECHAT_LANG otherwise. */
+  lang?: WechatLang
 }
+
+export const WECHAT_LANGS: readonly WechatLang[] = ['zh_CN', 'zh_TW', 'en']
 
 /** `POST /api/auth/wechat` and `GET /api/session` on success. */
 export interface UserResponse {

@@ -1,4 +1,4 @@
-import type { WechatLang, WechatScope } from '../../src/contract.ts'
+import { WECHAT_LANGS, type WechatLang, type WechatScope } from '../../src/contract.ts'
 
 export const OFFICIAL_API_BASE = 'https://api.weixin.qq.com'
 
@@ -27,7 +27,6 @@ export class ConfigError extends Error {
 type EnvGetter = (name: string) => string | undefined
 
 const SCOPES: readonly WechatScope[] = ['snsapi_base', 'snsapi_userinfo']
-const LANGS: readonly WechatLang[] = ['zh_CN', 'zh_TW', 'en']
 
 function required(get: EnvGetter, name: string): string {
   const value = get(name)?.trim()
@@ -75,7 +74,7 @@ export function loadConfig(get: EnvGetter): ServerConfig {
     sessionSecret,
     apiBase,
     scope: oneOf(get, 'WECHAT_SCOPE', SCOPES, 'snsapi_userinfo'),
-    lang: oneOf(get, 'WECHAT_LANG', LANGS, 'zh_CN'),
+    lang: oneOf(get, 'WECHAT_LANG', WECHAT_LANGS, 'zh_CN'),
     timeoutMs: timeout,
   }
 }

@@ -97,6 +97,12 @@ describe('POST /api/auth/wechat', () => {
     ).toEqual(['access_token'])
   })
 
+  it('asks the userinfo in the language the request names', async () => {
+    await login({ code: await obtainCode(emulator), state: 's', lang: 'zh_TW' })
+    const userinfo = emulator.log().find((e) => e.endpoint === 'userinfo')
+    expect(userinfo?.query.lang).toBe('zh_TW')
+  })
+
   it('asks the userinfo in the configured language', async () => {
     env.WECHAT_LANG = 'en'
     await login({ code: await obtainCode(emulator), state: 's' })

@@ -34,7 +34,11 @@ export async function handleWechatLogin(request: Request, env: HandlerEnv): Prom
     requireMethod(request, ['POST'])
     const input = await readLoginRequest(request)
     const config = loadConfig(env.env)
-    const { user } = await signInWithCode(input.code, { config, fetch: env.fetch })
+    const { user } = await signInWithCode(input.code, {
+      config,
+      fetch: env.fetch,
+      lang: input.lang,
+    })
     const sealed = await sealSession(user, config.sessionSecret, nowSeconds(env))
     const body: UserResponse = { user }
     return json(body, 200, { 'Set-Cookie': sessionCookie(sealed, new URL(request.url)) })

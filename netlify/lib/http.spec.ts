@@ -26,6 +26,13 @@ describe('readLoginRequest', () => {
     expect(input).toEqual({ code: 'abc123', state: 'XyZ09' })
   })
 
+  it('passes on a known lang and refuses another', async () => {
+    const input = await readLoginRequest(post('{"code":"a","state":"b","lang":"zh_TW"}'))
+    expect(input).toEqual({ code: 'a', state: 'b', lang: 'zh_TW' })
+    const error = await rejection(readLoginRequest(post('{"code":"a","state":"b","lang":"fr"}')))
+    expect([error.code, error.message]).toEqual(['bad_request', 'lang must be zh_CN, zh_TW or en'])
+  })
+
   it('accepts a charset parameter on the content type', async () => {
     const input = await readLoginRequest(
       post('{"code":"a","state":"b"}', 'application/json; charset=utf-8'),

@@ -5,6 +5,8 @@ import {
   type ApiErrorCode,
   type ErrorBody,
   type LoginRequest,
+  type WechatLang,
+  WECHAT_LANGS,
 } from '../../src/contract.ts'
 import { ConfigError } from './config.ts'
 import { WechatError } from './wechat.ts'
@@ -140,12 +142,16 @@ export async function readLoginRequest(request: Request): Promise<LoginRequest> 
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new ApiError('bad_request', 'body must be a json object')
   }
-  const { code, state } = body as Record<string, unknown>
+  const { code, state, lang } = body as Record<string, unknown>
   if (typeof code !== 'string' || !CODE_PATTERN.test(code)) {
     throw new ApiError('bad_request', 'code must be 1 to 128 letters or digits')
   }
   if (typeof state !== 'string' || !STATE_PATTERN.test(state)) {
     throw new ApiError('bad_request', 'state must be 1 to 128 letters or digits')
   }
-  return { code, state }
+  if (lang === undefined) return { code, state }
+  if (!(WECHAT_LANGS as readonly unknown[]).includes(lang)) {
+    throw new ApiError('bad_request', 'lang must be zh_CN, zh_TW or en')
+  }
+  return { code, state, lang: lang as WechatLang }
 }

@@ -1,4 +1,4 @@
-import type { SessionUser } from '../../src/contract.ts'
+import type { SessionUser, WechatLang } from '../../src/contract.ts'
 import type { ServerConfig } from './config.ts'
 import { ApiError } from './http.ts'
 import { exchangeCode, fetchUserInfo, type WebAccessToken, type WechatUserInfo } from './wechat.ts'
@@ -6,6 +6,8 @@ import { exchangeCode, fetchUserInfo, type WebAccessToken, type WechatUserInfo }
 export interface LoginDeps {
   config: ServerConfig
   fetch?: typeof fetch
+  /** The user's language for /sns/userinfo; WECHAT_LANG when absent. */
+  lang?: WechatLang
 }
 
 export interface LoginResult {
@@ -80,6 +82,8 @@ async function exchangeAndRead(code: string, deps: LoginDeps): Promise<LoginResu
     throw new ApiError('snapshot_user', 'snapshot-page users must open the full service first')
   }
   const info =
-    token.scope === 'snsapi_userinfo' ? await fetchUserInfo(client, token, config.lang) : null
+    token.scope === 'snsapi_userinfo'
+      ? await fetchUserInfo(client, token, deps.lang ?? config.lang)
+      : null
   return { user: toSessionUser(token, info), token }
 }
