@@ -8,8 +8,9 @@ export const WECHAT_ANDROID_UA =
 
 export default defineConfig({
   testDir: './e2e',
-  timeout: 30_000,
-  expect: { timeout: 5_000 },
+  // Generous: a 2-core CI machine builds, serves and drives Chromium at once.
+  timeout: 60_000,
+  expect: { timeout: 15_000 },
   fullyParallel: false,
   // The tests share one emulator, whose state (next user, faults) is global.
   workers: 1,
