@@ -55,6 +55,8 @@ export const API_ERROR_STATUS = {
   unsupported_media_type: 415,
   payload_too_large: 413,
   not_signed_in: 401,
+  /** WeChat no longer honours the stored grant (40030, 42002): authorize again. */
+  reauth_required: 401,
   invalid_code: 400,
   code_used: 409,
   snapshot_user: 422,

@@ -4,4 +4,9 @@ import { handleWechatLogin } from '../lib/handlers.ts'
 export default (request: Request, context: Context) =>
   handleWechatLogin(request, { env: (name) => Netlify.env.get(name), requestId: context.requestId })
 
-export const config: Config = { path: '/api/auth/wechat' }
+export const config: Config = {
+  path: '/api/auth/wechat',
+  // Each sign-in costs two WeChat calls against a shared quota (45011); a client retrying
+  // in a loop should be stopped here, long before WeChat stops everyone.
+  rateLimit: { windowLimit: 30, windowSize: 60, aggregateBy: ['ip', 'domain'] },
+}

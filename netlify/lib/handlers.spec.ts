@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import type { Emulator } from '../../emulator/server.ts'
 import { obtainCode, startEmulator } from '../../emulator/test-support.ts'
 import { testUser } from '../../emulator/users.ts'
+import { startBlobs } from './test-blobs.ts'
 import { emulatorEnv } from '../../scripts/emulator-env.ts'
 import authWechat, { config as authConfig } from '../functions/auth-wechat.ts'
 import session, { config as sessionConfig } from '../functions/session.ts'
@@ -28,19 +29,27 @@ function cookieOf(response: Response): string {
   return setCookie.split(';')[0] ?? ''
 }
 
+let blobs: Awaited<ReturnType<typeof startBlobs>>
+
 beforeAll(async () => {
   emulator = await startEmulator({ now: Date.now })
+  blobs = await startBlobs()
   vi.stubGlobal('Netlify', { env: { get: (name: string) => env[name] } })
 })
 
 afterAll(async () => {
   vi.unstubAllGlobals()
   await emulator.close()
+  await blobs.close()
 })
 
 beforeEach(() => {
   emulator.reset()
-  env = { ...emulatorEnv(emulator.url), WECHAT_TIMEOUT_MS: '1000' }
+  env = {
+    ...emulatorEnv(emulator.url),
+    WECHAT_TIMEOUT_MS: '1000',
+    NETLIFY_BLOBS_CONTEXT: blobs.siteContext,
+  }
 })
 
 describe('routes', () => {
@@ -52,6 +61,7 @@ describe('routes', () => {
 
 describe('POST /api/auth/wechat', () => {
   it('answers the profile and an HttpOnly session cookie, never a token', async () => {
+    const log = vi.spyOn(console, 'error')
     const code = await obtainCode(emulator, { user: 'emoji' })
     const response = await login({ code, state: 'abc123' })
     expect(response.status).toBe(200)
@@ -66,6 +76,10 @@ describe('POST /api/auth/wechat', () => {
     expect(text).not.toMatch(/83_|access_token|refresh_token/)
     expect(text).not.toContain(env.WECHAT_APPSECRET)
     const setCookie = response.headers.get('set-cookie') ?? ''
+    expect(log).not.toHaveBeenCalled()
+    expect(await blobs.stores('users').get(user.openid, { type: 'json' })).toMatchObject({
+      signInCount: 1,
+    })
     expect(setCookie).toMatch(
       /^wx_session=[^;]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=604800; Secure$/,
     )

@@ -32,7 +32,10 @@ export function safeAvatarUrl(raw: string): string {
   return AVATAR_HOSTS.test(url.hostname) ? url.href : ''
 }
 
-export function toSessionUser(token: WebAccessToken, info: WechatUserInfo | null): SessionUser {
+export function toSessionUser(
+  token: Pick<WebAccessToken, 'openid' | 'scope' | 'unionid'>,
+  info: WechatUserInfo | null,
+): SessionUser {
   const unionid = token.unionid ?? info?.unionid
   return {
     openid: token.openid,

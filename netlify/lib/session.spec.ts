@@ -6,6 +6,9 @@ import {
   readCookie,
   sealSession,
   sessionCookie,
+  shouldRotate,
+  ROTATE_AFTER_S,
+  SESSION_MAX_AGE_S,
   SESSION_TTL_S,
 } from './session.ts'
 
@@ -25,7 +28,30 @@ const NOW = 1_800_000_000
 
 describe('sealSession / openSession', () => {
   it('round-trips the user', async () => {
-    expect(await openSession(await sealSession(USER, SECRET, NOW), SECRET, NOW + 60)).toEqual(USER)
+    expect(await openSession(await sealSession(USER, SECRET, NOW), SECRET, NOW + 60)).toEqual({
+      user: USER,
+      authTime: NOW,
+      issuedAt: NOW,
+    })
+  })
+
+  it('rotates hourly and keeps the sign-in time across rotations', async () => {
+    const first = await openSession(await sealSession(USER, SECRET, NOW), SECRET, NOW + 60)
+    expect(first && shouldRotate(first, NOW + 60)).toBe(false)
+    expect(first && shouldRotate(first, NOW + ROTATE_AFTER_S)).toBe(true)
+    const later = NOW + 6 * 24 * 3600
+    const rotated = await sealSession(USER, SECRET, later, NOW)
+    expect(await openSession(rotated, SECRET, later + 6 * 24 * 3600)).toMatchObject({
+      authTime: NOW,
+      issuedAt: later,
+    })
+  })
+
+  it('ends a session 30 days after sign-in however often it is rotated', async () => {
+    const late = NOW + SESSION_MAX_AGE_S - 10
+    const rotated = await sealSession(USER, SECRET, late, NOW)
+    expect(await openSession(rotated, SECRET, late + 5)).not.toBeNull()
+    expect(await openSession(rotated, SECRET, NOW + SESSION_MAX_AGE_S + 1)).toBeNull()
   })
 
   it('does not reveal the user in the token', async () => {

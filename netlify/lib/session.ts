@@ -1,53 +1,63 @@
 import { EncryptJWT, jwtDecrypt } from 'jose'
 import type { SessionUser } from '../../src/contract.ts'
+import { deriveKey } from './keys.ts'
 
 export const SESSION_COOKIE = 'wx_session'
-/** A week: long enough that a returning user is not sent through WeChat again. */
+/** A week without a visit ends the session; each visit renews it (see `shouldRotate`). */
 export const SESSION_TTL_S = 7 * 24 * 3600
+/** However active, a session ends 30 days after sign-in, with WeChat's refresh_token. */
+export const SESSION_MAX_AGE_S = 30 * 24 * 3600
+/** A session is re-issued at most hourly, so a busy user does not get a cookie per request. */
+export const ROTATE_AFTER_S = 3600
 
-const keys = new Map<string, Promise<Uint8Array>>()
-
-/** A 256-bit key derived from SESSION_SECRET, computed once per secret. */
-function keyFor(secret: string): Promise<Uint8Array> {
-  let key = keys.get(secret)
-  if (!key) {
-    key = crypto.subtle
-      .digest('SHA-256', new TextEncoder().encode(secret))
-      .then((digest) => new Uint8Array(digest))
-    keys.set(secret, key)
-  }
-  return key
+export interface Session {
+  user: SessionUser
+  /** When the user signed in through WeChat (epoch seconds). */
+  authTime: number
+  /** When this cookie was issued (epoch seconds). */
+  issuedAt: number
 }
 
-/** Encrypts and authenticates the session (JWE, dir + A256GCM), so the browser can neither read nor forge it. */
+/**
+ * Encrypts and authenticates the session (JWE, dir + A256GCM), so the browser can neither
+ * read nor forge it. `authTime` carries the original sign-in across rotations.
+ */
 export async function sealSession(
   user: SessionUser,
   secret: string,
   nowS: number,
+  authTime = nowS,
 ): Promise<string> {
-  return new EncryptJWT({ user })
+  return new EncryptJWT({ user, auth_time: authTime })
     .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
     .setIssuedAt(nowS)
-    .setExpirationTime(nowS + SESSION_TTL_S)
-    .encrypt(await keyFor(secret))
+    .setExpirationTime(Math.min(nowS + SESSION_TTL_S, authTime + SESSION_MAX_AGE_S))
+    .encrypt(await deriveKey(secret, 'session'))
 }
 
-/** The session's user, or null when the token is absent, tampered with, foreign or expired. */
+/** The session, or null when the token is absent, tampered with, foreign or expired. */
 export async function openSession(
   token: string | undefined,
   secret: string,
   nowS: number,
-): Promise<SessionUser | null> {
+): Promise<Session | null> {
   if (!token) return null
   try {
-    const { payload } = await jwtDecrypt(token, await keyFor(secret), {
+    const { payload } = await jwtDecrypt(token, await deriveKey(secret, 'session'), {
       currentDate: new Date(nowS * 1000),
     })
     const user = payload.user as SessionUser | undefined
-    return user && typeof user.openid === 'string' ? user : null
+    const authTime = typeof payload.auth_time === 'number' ? payload.auth_time : payload.iat
+    if (!user || typeof user.openid !== 'string' || typeof authTime !== 'number') return null
+    if (nowS - authTime > SESSION_MAX_AGE_S) return null
+    return { user, authTime, issuedAt: payload.iat ?? authTime }
   } catch {
     return null
   }
+}
+
+export function shouldRotate(session: Session, nowS: number): boolean {
+  return nowS - session.issuedAt >= ROTATE_AFTER_S
 }
 
 function isLocalHost(url: URL): boolean {

@@ -45,6 +45,11 @@ const errors: Record<LoginErrorCode, ErrorText> = {
     message: '请重新登录后查看。',
     action: 'retry',
   },
+  reauth_required: {
+    title: '需要重新授权',
+    message: '微信授权已过期，请重新授权后刷新资料。',
+    action: 'retry',
+  },
   invalid_code: {
     title: '授权已过期',
     message: '微信授权已失效或已过期，请重新登录。',

@@ -1,0 +1,218 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import type { Emulator } from '../../emulator/server.ts'
+import { obtainCode, startEmulator } from '../../emulator/test-support.ts'
+import { emulatorEnv } from '../../scripts/emulator-env.ts'
+import {
+  handleSession,
+  handleSessionRefresh,
+  handleWechatLogin,
+  type HandlerEnv,
+} from './handlers.ts'
+import type { StoreFactory } from './stores.ts'
+import { startBlobs } from './test-blobs.ts'
+import { loadTokens } from './tokens.ts'
+
+/** Sign-in, refresh and sign-out through the real handlers, emulator and Blobs server. */
+let emulator: Emulator
+let blobs: { stores: StoreFactory; close: () => Promise<void> }
+let clock: number
+let env: HandlerEnv
+const settings = () => emulatorEnv(emulator.url)
+
+beforeAll(async () => {
+  ;[emulator, blobs] = await Promise.all([startEmulator({ now: Date.now }), startBlobs()])
+})
+afterAll(async () => {
+  await Promise.all([emulator.close(), blobs.close()])
+})
+beforeEach(() => {
+  emulator.reset()
+  clock = Date.now()
+  env = {
+    env: (name) => (settings() as Record<string, string>)[name],
+    stores: blobs.stores,
+    now: () => clock,
+    requestId: 'req-refresh',
+  }
+})
+
+/** Moves both clocks: ours and the emulator's. */
+function advance(ms: number) {
+  clock += ms
+  emulator.advanceClock(ms)
+}
+
+async function signIn(user: 'normal' | 'no-unionid' = 'normal') {
+  const code = await obtainCode(emulator, { user })
+  const response = await handleWechatLogin(
+    new Request('https://app.example/api/auth/wechat', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ code, state: 's' }),
+    }),
+    env,
+  )
+  expect(response.status).toBe(200)
+  const cookie = (response.headers.get('set-cookie') ?? '').split(';')[0] ?? ''
+  const { user: profile } = (await response.json()) as { user: { openid: string } }
+  return { cookie, openid: profile.openid }
+}
+
+const refresh = (cookie: string) =>
+  handleSessionRefresh(
+    new Request('https://app.example/api/session/refresh', { method: 'POST', headers: { cookie } }),
+    env,
+  )
+
+const upstream = () =>
+  emulator
+    .log()
+    .map((entry) => entry.endpoint)
+    .filter((endpoint) => endpoint !== 'authorize' && endpoint !== 'confirm')
+
+describe('sign-in bookkeeping', () => {
+  it('records the user and keeps the tokens encrypted in Blobs', async () => {
+    const { openid } = await signIn()
+    const record = (await blobs.stores('users').get(openid, { type: 'json' })) as {
+      signInCount: number
+      unionid?: string
+      profile: { nickname: string }
+    }
+    expect(record.signInCount).toBeGreaterThanOrEqual(1)
+    expect(record.profile.nickname).toBe('微信用户小明')
+    expect(record.unionid).toMatch(/^o/)
+    const raw = await blobs.stores('tokens').get(openid, { type: 'text' })
+    expect(raw).toMatch(/^[\w-]+\.\.[\w-]+\.[\w-]+\.[\w-]+$/)
+    expect(raw).not.toContain('83_')
+    const tokens = await loadTokens(blobs.stores('tokens'), settings().SESSION_SECRET, openid)
+    expect(tokens?.accessToken).toMatch(/^83_/)
+    expect(tokens?.refreshExpiresAt).toBe(clock + 30 * 24 * 3600 * 1000)
+  })
+
+  it('signs the user in even when Blobs is down, and logs it', async () => {
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {})
+    env.stores = () => {
+      throw new Error('blobs unavailable')
+    }
+    const code = await obtainCode(emulator)
+    const response = await handleWechatLogin(
+      new Request('https://app.example/api/auth/wechat', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ code, state: 's' }),
+      }),
+      env,
+    )
+    expect(response.status).toBe(200)
+    expect(log).toHaveBeenCalledWith('[req-refresh] user record failed:', expect.any(Error))
+    log.mockRestore()
+  })
+})
+
+describe('POST /api/session/refresh', () => {
+  it('checks an unexpired token with /sns/auth, then re-reads the profile', async () => {
+    const { cookie } = await signIn()
+    const before = upstream().length
+    const response = await refresh(cookie)
+    expect(response.status).toBe(200)
+    expect(((await response.json()) as { user: { nickname: string } }).user.nickname).toBe(
+      '微信用户小明',
+    )
+    expect(upstream().slice(before)).toEqual(['auth', 'userinfo'])
+    expect(response.headers.get('set-cookie')).toMatch(/^wx_session=/)
+  })
+
+  it('renews an expired access_token with the refresh_token, with no new authorization', async () => {
+    const { cookie } = await signIn()
+    advance(3 * 3600 * 1000)
+    const before = upstream().length
+    const response = await refresh(cookie)
+    expect(response.status).toBe(200)
+    expect(upstream().slice(before)).toEqual(['refresh_token', 'userinfo'])
+    expect(emulator.log().filter((e) => e.endpoint === 'confirm')).toHaveLength(1)
+  })
+
+  it('renews when /sns/auth refuses the stored token', async () => {
+    const { cookie } = await signIn()
+    emulator.addFault({ endpoint: 'auth', errcode: 40014 })
+    const before = upstream().length
+    expect((await refresh(cookie)).status).toBe(200)
+    expect(upstream().slice(before)).toEqual(['auth', 'refresh_token', 'userinfo'])
+  })
+
+  it.each([40030, 42002])(
+    'asks for a fresh authorization when WeChat answers %i',
+    async (errcode) => {
+      const { cookie, openid } = await signIn()
+      advance(3 * 3600 * 1000)
+      emulator.addFault({ endpoint: 'refresh_token', errcode })
+      const response = await refresh(cookie)
+      expect(response.status).toBe(401)
+      expect(await response.json()).toEqual({
+        error: { code: 'reauth_required', message: 'wechat no longer honours the grant' },
+      })
+      expect(await blobs.stores('tokens').get(openid)).toBeNull()
+    },
+  )
+
+  it('re-reads the profile for up to 30 days, after which the user must sign in again', async () => {
+    const { cookie } = await signIn()
+    const day = 24 * 3600 * 1000
+    // Keep the session alive by using it, as an active user would.
+    let current = cookie
+    const visit = async () => {
+      const response = await handleSession(
+        new Request('https://app.example/api/session', { headers: { cookie: current } }),
+        env,
+      )
+      current = (response.headers.get('set-cookie') ?? current).split(';')[0] ?? current
+      return response.status
+    }
+    for (let i = 0; i < 4; i++) {
+      advance(6 * day)
+      expect(await visit()).toBe(200)
+    }
+    advance(5 * day)
+    const before = upstream().length
+    expect((await refresh(current)).status).toBe(200)
+    expect(upstream().slice(before)).toEqual(['refresh_token', 'userinfo'])
+    advance(day)
+    expect(await visit()).toBe(401)
+  })
+
+  it('answers 401 not_signed_in without a session and 405 for GET', async () => {
+    const anonymous = await refresh('')
+    expect(anonymous.status).toBe(401)
+    const get = await handleSessionRefresh(
+      new Request('https://app.example/api/session/refresh'),
+      env,
+    )
+    expect(get.status).toBe(405)
+  })
+})
+
+describe('DELETE /api/session', () => {
+  it('forgets the stored tokens', async () => {
+    const { cookie, openid } = await signIn()
+    const response = await handleSession(
+      new Request('https://app.example/api/session', { method: 'DELETE', headers: { cookie } }),
+      env,
+    )
+    expect(response.status).toBe(204)
+    expect(await blobs.stores('tokens').get(openid)).toBeNull()
+    expect(await blobs.stores('users').get(openid)).not.toBeNull()
+  })
+})
+
+describe('GET /api/session', () => {
+  it('re-issues the cookie after an hour, not before', async () => {
+    const { cookie } = await signIn()
+    const get = () =>
+      handleSession(new Request('https://app.example/api/session', { headers: { cookie } }), env)
+    expect((await get()).headers.get('set-cookie')).toBeNull()
+    advance(3600 * 1000)
+    expect((await get()).headers.get('set-cookie')).toMatch(
+      /^wx_session=.+; Max-Age=604800; Secure$/,
+    )
+  })
+})

@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { SessionUser } from '../../src/contract.ts'
+import type { StoreFactory } from './stores.ts'
+import { startBlobs } from './test-blobs.ts'
+import { listUsers, recordProfile, recordSignIn } from './users.ts'
+
+const USER: SessionUser = {
+  openid: 'oUSER000000000000000000000001',
+  unionid: 'oUNION00000000000000000000001',
+  scope: 'snsapi_userinfo',
+  nickname: '小明',
+  headimgurl: '',
+  sex: 0,
+  province: '',
+  city: '',
+  country: '',
+  privilege: [],
+}
+
+let blobs: { stores: StoreFactory; close: () => Promise<void> }
+beforeAll(async () => {
+  blobs = await startBlobs()
+})
+afterAll(() => blobs.close())
+
+describe('user records', () => {
+  it('keep the first and last sign-in, the count and the latest profile', async () => {
+    const store = blobs.stores('users')
+    await recordSignIn(store, USER, new Date('2026-01-01T00:00:00Z'))
+    const second = await recordSignIn(
+      store,
+      { ...USER, nickname: '小明2' },
+      new Date('2026-01-02T00:00:00Z'),
+    )
+    expect(second).toEqual({
+      openid: USER.openid,
+      unionid: USER.unionid,
+      profile: { ...USER, nickname: '小明2' },
+      firstSignInAt: '2026-01-01T00:00:00.000Z',
+      lastSignInAt: '2026-01-02T00:00:00.000Z',
+      signInCount: 2,
+    })
+    expect(await store.get(USER.openid, { type: 'json' })).toEqual(second)
+  })
+
+  it('lose no update when one user signs in many times at once', async () => {
+    const store = blobs.stores('users')
+    const user = { ...USER, openid: 'oCONCURRENT00000000000000001' }
+    await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        recordSignIn(store, user, new Date(Date.UTC(2026, 0, 1, i))),
+      ),
+    )
+    const record = (await store.get(user.openid, { type: 'json' })) as { signInCount: number }
+    expect(record.signInCount).toBe(6)
+  })
+
+  it('retry when another instance writes between the read and the conditional write', async () => {
+    const store = blobs.stores('users')
+    const user = { ...USER, openid: 'oRACED0000000000000000000001' }
+    await recordSignIn(store, user, new Date('2026-03-01T00:00:00Z'))
+    let raced = false
+    // Another instance counts a sign-in right after this one has read the record.
+    const racing = new Proxy(store, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver)
+        if (property !== 'setJSON' || raced)
+          return typeof value === 'function' ? value.bind(target) : value
+        return async (...args: Parameters<typeof store.setJSON>) => {
+          raced = true
+          await new Promise((resolve) => setTimeout(resolve, 5))
+          const other = (await target.get(user.openid, { type: 'json' })) as { signInCount: number }
+          await target.setJSON(user.openid, { ...other, signInCount: other.signInCount + 1 })
+          await new Promise((resolve) => setTimeout(resolve, 5))
+          return target.setJSON(...args)
+        }
+      },
+    })
+    const result = await recordSignIn(racing, user, new Date('2026-03-02T00:00:00Z'))
+    expect(raced).toBe(true)
+    expect(result.signInCount).toBe(3)
+    expect(
+      ((await store.get(user.openid, { type: 'json' })) as { signInCount: number }).signInCount,
+    ).toBe(3)
+  })
+
+  it('keep a unionid once seen, and a refresh does not count as a sign-in', async () => {
+    const store = blobs.stores('users')
+    const { unionid: _drop, ...withoutUnion } = USER
+    const user = { ...withoutUnion, openid: 'oREFRESH000000000000000000001' }
+    await recordSignIn(store, { ...user, unionid: 'oU1' }, new Date('2026-02-01T00:00:00Z'))
+    const refreshed = await recordProfile(
+      store,
+      { ...user, nickname: '新昵称' },
+      new Date('2026-02-02T00:00:00Z'),
+    )
+    expect(refreshed).toMatchObject({
+      unionid: 'oU1',
+      signInCount: 1,
+      lastSignInAt: '2026-02-01T00:00:00.000Z',
+    })
+    expect(refreshed.profile.nickname).toBe('新昵称')
+  })
+
+  it('list most recent first', async () => {
+    const users = await listUsers(blobs.stores('users'))
+    expect(users.length).toBeGreaterThanOrEqual(3)
+    const times = users.map((u) => u.lastSignInAt)
+    expect(times).toEqual([...times].sort().reverse())
+  })
+})
