@@ -47,6 +47,11 @@ export async function getSession(): Promise<SessionUser> {
   return (await request(() => http.get<UserResponse>('/session'))).user
 }
 
+/** Re-reads the profile from WeChat with the grant the server keeps. */
+export async function postSessionRefresh(): Promise<SessionUser> {
+  return (await request(() => http.post<UserResponse>('/session/refresh'))).user
+}
+
 export async function deleteSession(): Promise<void> {
   await request(() => http.delete('/session'))
 }

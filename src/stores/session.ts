@@ -1,6 +1,6 @@
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { ref } from 'vue'
-import { deleteSession, getSession, LoginFailure, postWechatLogin } from '@/api'
+import { deleteSession, getSession, LoginFailure, postSessionRefresh, postWechatLogin } from '@/api'
 import type { CallbackParams } from '@/auth/callback'
 import { takePendingLogin } from '@/auth/pending'
 import { DEFAULT_RETURN_TO } from '@/auth/return-to'
@@ -107,6 +107,23 @@ export const useSessionStore = defineStore('session', () => {
     return null
   }
 
+  /**
+   * 刷新资料: the profile re-read through the server's stored grant. When WeChat no longer
+   * honours it, the tap that asked becomes a fresh authorization that returns here.
+   */
+  async function refreshProfile(here: string): Promise<void> {
+    try {
+      setUser(await postSessionRefresh())
+    } catch (error) {
+      if (error instanceof LoginFailure && error.code === 'reauth_required') {
+        beginWechatLogin(here)
+        return
+      }
+      if (error instanceof LoginFailure && error.code === 'not_signed_in') setUser(null)
+      throw error
+    }
+  }
+
   /** Forgets the user here even when the request fails, so a shared phone is never left signed in. */
   async function signOut() {
     try {
@@ -126,6 +143,7 @@ export const useSessionStore = defineStore('session', () => {
     receiveCallback,
     fail,
     completeLogin,
+    refreshProfile,
     signOut,
   }
 })

@@ -196,6 +196,48 @@ describe('session store', () => {
     })
   })
 
+  describe('refreshProfile', () => {
+    it('replaces the profile with the one re-read', async () => {
+      const requests = fakeApi({
+        'POST /api/session/refresh': {
+          status: 200,
+          body: { user: { ...USER, nickname: '新昵称' } },
+        },
+      })
+      const store = useSessionStore()
+      store.user = USER
+      await store.refreshProfile('/profile')
+      expect(store.user?.nickname).toBe('新昵称')
+      expect(requests.map((r) => `${r.method} ${r.url}`)).toEqual(['POST /api/session/refresh'])
+    })
+
+    it('turns reauth_required into a fresh authorization back to the page', async () => {
+      fakeApi({
+        'POST /api/session/refresh': {
+          status: 401,
+          body: { error: { code: 'reauth_required', message: '' } },
+        },
+      })
+      await useSessionStore().refreshProfile('/profile')
+      expect(replace).toHaveBeenCalledTimes(1)
+      expect(JSON.parse(localStorage.getItem('wx-login:pending') ?? '{}').returnTo).toBe('/profile')
+    })
+
+    it('passes on other failures, keeping the profile shown', async () => {
+      fakeApi({
+        'POST /api/session/refresh': {
+          status: 502,
+          body: { error: { code: 'wechat_unavailable', message: '' } },
+        },
+      })
+      const store = useSessionStore()
+      store.user = USER
+      expect((await failureOf(store.refreshProfile('/profile'))).code).toBe('wechat_unavailable')
+      expect(store.user).toEqual(USER)
+      expect(replace).not.toHaveBeenCalled()
+    })
+  })
+
   it('signOut calls DELETE /api/session and forgets the user even if it fails', async () => {
     const store = useSessionStore()
     localStorage.setItem('wx-login:signed-in', '1')
