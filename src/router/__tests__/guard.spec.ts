@@ -12,14 +12,13 @@ const WECHAT_IOS_UA =
 const CHROME_UA =
   'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/132.0.0.0 Safari/537.36'
 
-vi.mock('@/config', () => ({
-  appConfig: {
-    appId: 'wxd0e1a2b3c4f5e6d7',
-    authorizeUrl: 'http://127.0.0.1:8899/connect/oauth2/authorize',
-    scope: 'snsapi_userinfo',
-    forcePopup: false,
-  },
+const config = vi.hoisted(() => ({
+  appId: 'wxd0e1a2b3c4f5e6d7',
+  authorizeUrl: 'http://127.0.0.1:8899/connect/oauth2/authorize',
+  scope: 'snsapi_userinfo',
+  forcePopup: false,
 }))
+vi.mock('@/config', () => ({ appConfig: config }))
 
 function testRouter() {
   const router = createRouter({ history: createMemoryHistory(), routes })
@@ -108,6 +107,19 @@ describe('router guard', () => {
     expect(router.currentRoute.value.name).toBe('callback')
     expect(useSessionStore().failure?.code).toBe('network_error')
     expect(replace).not.toHaveBeenCalled()
+  })
+
+  it('shows 服务暂不可用, not a blank page, when the app was built without an appid', async () => {
+    config.appId = ''
+    try {
+      const router = testRouter()
+      await router.push('/profile')
+      expect(router.currentRoute.value.name).toBe('callback')
+      expect(useSessionStore().failure?.code).toBe('not_configured')
+      expect(replace).not.toHaveBeenCalled()
+    } finally {
+      config.appId = 'wxd0e1a2b3c4f5e6d7'
+    }
   })
 
   it('sets the document title from the route', async () => {
