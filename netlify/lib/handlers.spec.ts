@@ -55,6 +55,11 @@ beforeEach(() => {
 describe('routes', () => {
   it('serve the contract paths', () => {
     expect(authConfig.path).toBe('/api/auth/wechat')
+    expect(authConfig.rateLimit).toEqual({
+      windowLimit: 30,
+      windowSize: 60,
+      aggregateBy: ['ip', 'domain'],
+    })
     expect(sessionConfig.path).toBe('/api/session')
   })
 })
