@@ -23,6 +23,16 @@ function fakeFetch(body: string, status = 200) {
   )
 }
 
+/** A WeChat that never answers, until the caller's signal gives up. */
+function hangingFetch() {
+  return vi.fn<typeof fetch>(
+    (_url, init) =>
+      new Promise((_resolve, reject) => {
+        init?.signal?.addEventListener('abort', () => reject(init.signal?.reason))
+      }),
+  )
+}
+
 function client(fetchImpl: typeof fetch, timeoutMs = 1000): WechatClientOptions {
   return {
     apiBase: 'https://api.example.test',
@@ -121,12 +131,7 @@ describe('exchangeCode', () => {
   })
 
   it('gives up after timeoutMs when WeChat does not answer', async () => {
-    const hanging = vi.fn<typeof fetch>(
-      (_url, init) =>
-        new Promise((_resolve, reject) => {
-          init?.signal?.addEventListener('abort', () => reject(init.signal?.reason))
-        }),
-    )
+    const hanging = hangingFetch()
     const started = Date.now()
     const error = await caught(exchangeCode(client(hanging, 150), 'C'))
     expect(error.kind).toBe('timeout')
@@ -194,12 +199,7 @@ describe('refreshAccessToken and checkAccessToken', () => {
 
 describe('deadline', () => {
   it('shortens a call to the time left before the deadline', async () => {
-    const hanging = vi.fn<typeof fetch>(
-      (_url, init) =>
-        new Promise((_resolve, reject) => {
-          init?.signal?.addEventListener('abort', () => reject(init.signal?.reason))
-        }),
-    )
+    const hanging = hangingFetch()
     const started = Date.now()
     const error = await caught(
       exchangeCode({ ...client(hanging, 5000), deadline: Date.now() + 200 }, 'C'),
