@@ -1,4 +1,5 @@
 import type { LoginErrorCode } from '@/contract'
+import type { RouteName } from '@/router'
 
 /** What the user can do about a failure; the page shows the matching button. */
 export type ErrorAction = 'retry' | 'contact' | 'wait'
@@ -102,7 +103,17 @@ const errors: Record<LoginErrorCode, ErrorText> = {
   },
 }
 
+const titles: Record<RouteName, string> = {
+  home: '微信登录',
+  profile: '我的资料',
+  callback: '正在登录',
+  'open-in-wechat': '请在微信中打开',
+}
+
 export const zhCN = {
+  titles,
+  loading: '正在加载…',
+  language: '语言',
   home: {
     title: '微信登录',
     lead: '使用微信授权登录后，即可查看你的微信头像、昵称等资料。',
@@ -127,11 +138,15 @@ export const zhCN = {
     unionid: 'UnionID',
     scope: '授权范围',
     notProvided: '微信未提供',
+    listSeparator: '、',
     none: '无',
-    sexNames: ['未知', '男', '女'] as const,
+    sexNames: ['未知', '男', '女'] satisfies [string, string, string],
     scopes: { snsapi_userinfo: '昵称和头像', snsapi_base: '仅身份（静默授权）' },
     signOut: '退出登录',
     signingOut: '正在退出…',
+    refresh: '刷新资料',
+    refreshing: '正在刷新…',
+    refreshed: '资料已更新',
   },
   openInWechat: {
     browser: {
@@ -154,3 +169,6 @@ export const zhCN = {
   },
   errors,
 }
+
+/** Every locale has exactly these keys. */
+export type Messages = typeof zhCN

@@ -14,31 +14,28 @@ import HomeView from '@/views/HomeView.vue'
 declare module 'vue-router' {
   interface RouteMeta {
     requiresAuth?: boolean
-    title?: string
   }
 }
 
 export type RouteName = 'home' | 'profile' | 'callback' | 'open-in-wechat'
 
 export const routes: RouteRecordRaw[] = [
-  { path: '/', name: 'home', component: HomeView, meta: { title: '微信登录' } },
+  { path: '/', name: 'home', component: HomeView },
   {
     path: '/profile',
     name: 'profile',
     component: () => import('@/views/ProfileView.vue'),
-    meta: { requiresAuth: true, title: '我的资料' },
+    meta: { requiresAuth: true },
   },
   {
     path: CALLBACK_PATH,
     name: 'callback',
     component: () => import('@/views/SignInView.vue'),
-    meta: { title: '正在登录' },
   },
   {
     path: '/open-in-wechat',
     name: 'open-in-wechat',
     component: () => import('@/views/OpenInWechatView.vue'),
-    meta: { title: '请在微信中打开' },
   },
   { path: '/:pathMatch(.*)*', redirect: '/' },
 ]
@@ -68,9 +65,6 @@ export function installGuards(router: Router): void {
       session.fail(error, to.fullPath)
       return { name: 'callback', replace: true }
     }
-  })
-  router.afterEach((to) => {
-    if (to.meta.title) document.title = to.meta.title
   })
 }
 

@@ -7,6 +7,7 @@ import { DEFAULT_RETURN_TO } from '@/auth/return-to'
 import { beginWechatLogin } from '@/auth/login'
 import { mayRetryAutomatically, resetAutomaticRetry } from '@/auth/retry'
 import type { LoginErrorCode, SessionUser } from '@/contract'
+import { wechatLang } from '@/locales'
 
 /**
  * Set while a session cookie is believed to exist. The cookie itself is HttpOnly, so
@@ -89,7 +90,7 @@ export const useSessionStore = defineStore('session', () => {
     }
     if (!params.state || pending.state !== params.state) throw new LoginFailure('state_invalid')
     try {
-      setUser(await postWechatLogin({ code: params.code, state: params.state }))
+      setUser(await postWechatLogin({ code: params.code, state: params.state, lang: wechatLang() }))
     } catch (error) {
       if (!(error instanceof LoginFailure)) throw error
       if (error.code === 'code_used' && (await restore())) return returnTo.value

@@ -121,10 +121,4 @@ describe('router guard', () => {
       config.appId = 'wxd0e1a2b3c4f5e6d7'
     }
   })
-
-  it('sets the document title from the route', async () => {
-    const router = testRouter()
-    await router.push('/')
-    expect(document.title).toBe('微信登录')
-  })
 })

@@ -75,7 +75,7 @@ describe('OpenInWechatView', () => {
       /^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"[\s\S]*<\/svg>\s*$/,
     )
     expect(wrapper.get('[data-testid=url]').text()).toBe('http://localhost:3000/profile')
-    expect(wrapper.get('button.btn-primary').text()).toBe('复制链接')
+    expect(wrapper.get('button.weui-btn_primary').text()).toBe('复制链接')
   })
 
   it('keeps the search and hash of the page to open', async () => {
@@ -96,18 +96,18 @@ describe('OpenInWechatView', () => {
     const writeText = vi.fn<(text: string) => Promise<void>>().mockResolvedValue(undefined)
     stubClipboard(writeText)
     const { wrapper } = await mountFor(CHROME, '/profile')
-    await wrapper.get('button.btn-primary').trigger('click')
+    await wrapper.get('button.weui-btn_primary').trigger('click')
     await flushPromises()
     expect(writeText).toHaveBeenCalledExactlyOnceWith('http://localhost:3000/profile')
-    expect(wrapper.get('button.btn-primary').text()).toBe('已复制')
+    expect(wrapper.get('button.weui-btn_primary').text()).toBe('已复制')
   })
 
   it('asks for a manual copy where there is no clipboard', async () => {
     const { wrapper } = await mountFor(CHROME, '/profile')
-    await wrapper.get('button.btn-primary').trigger('click')
+    await wrapper.get('button.weui-btn_primary').trigger('click')
     await flushPromises()
     expect(wrapper.text()).toContain('无法自动复制，请长按或选中上方链接手动复制')
-    expect(wrapper.get('button.btn-primary').text()).toBe('复制链接')
+    expect(wrapper.get('button.weui-btn_primary').text()).toBe('复制链接')
   })
 
   it('tells WeCom users that WeCom cannot sign in, with the link and QR code', async () => {
@@ -115,7 +115,7 @@ describe('OpenInWechatView', () => {
     expect(wrapper.get('h1').text()).toBe('请在微信中打开')
     expect(wrapper.text()).toContain('企业微信不支持微信公众号登录，请复制链接后在微信中打开')
     expect(wrapper.get('[data-testid=qr] img').attributes('src')).toMatch(/^data:image\/svg\+xml,/)
-    expect(wrapper.get('button.btn-primary').text()).toBe('复制链接')
+    expect(wrapper.get('button.weui-btn_primary').text()).toBe('复制链接')
   })
 
   it('tells mini-program users to open the page from the Official Account', async () => {
@@ -124,7 +124,7 @@ describe('OpenInWechatView', () => {
     expect(wrapper.text()).toContain('小程序中的网页无法使用公众号网页授权登录')
     expect(wrapper.find('[data-testid=qr]').exists()).toBe(false)
     expect(wrapper.get('[data-testid=url]').text()).toBe('http://localhost:3000/profile')
-    expect(wrapper.get('button.btn-primary').text()).toBe('复制链接')
+    expect(wrapper.get('button.weui-btn_primary').text()).toBe('复制链接')
   })
 
   it('sends a WeChat that can sign in straight on', async () => {
@@ -135,13 +135,13 @@ describe('OpenInWechatView', () => {
   it('offers no way past it against the real WeChat', async () => {
     const { wrapper } = await mountFor(CHROME, '/profile')
     expect(wrapper.text()).not.toContain('继续（仅限开发环境）')
-    expect(wrapper.find('button.btn-default').exists()).toBe(false)
+    expect(wrapper.find('button.weui-btn_default').exists()).toBe(false)
   })
 
   it('lets a developer continue in the browser against the emulator', async () => {
     config.appConfig.authorizeUrl = EMULATOR_AUTHORIZE_URL
     const { wrapper, router } = await mountFor(CHROME, '/profile')
-    const button = wrapper.get('button.btn-default')
+    const button = wrapper.get('button.weui-btn_default')
     expect(button.text()).toBe('继续（仅限开发环境）')
     await button.trigger('click')
     await flushPromises()

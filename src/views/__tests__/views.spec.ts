@@ -36,7 +36,7 @@ describe('views', () => {
 
   it('HomeView offers 微信授权登录 leading to the profile', async () => {
     const { wrapper } = await mountAt(HomeView, '/')
-    const link = wrapper.get('a.btn-primary')
+    const link = wrapper.get('a.weui-btn_primary')
     expect(link.text()).toBe('微信授权登录')
     expect(link.attributes('href')).toBe('/profile')
     expect(wrapper.get('h1').text()).toBe('微信登录')
@@ -58,7 +58,7 @@ describe('views', () => {
       const { unionid: _omit, ...noUnion } = USER
       useSessionStore().user = { ...noUnion, headimgurl: '' }
       const { wrapper } = await mountAt(ProfileView, '/profile')
-      const cells = wrapper.findAll('.cell').map((c) => c.text())
+      const cells = wrapper.findAll('.weui-cell').map((c) => c.text())
       expect(cells).toContain('性别微信未提供')
       expect(cells).toContain('地区微信未提供')
       expect(cells).toContain('特权无')
@@ -79,7 +79,7 @@ describe('views', () => {
         privilege: ['chinaunicom'],
       }
       const { wrapper } = await mountAt(ProfileView, '/profile')
-      const cells = wrapper.findAll('.cell').map((c) => c.text())
+      const cells = wrapper.findAll('.weui-cell').map((c) => c.text())
       expect(cells).toEqual(
         expect.arrayContaining(['性别女', '地区中国 广东 深圳', '特权chinaunicom']),
       )
@@ -96,10 +96,45 @@ describe('views', () => {
       useSessionStore().user = USER
       const requests = fakeApi({ 'DELETE /api/session': { status: 204 } })
       const { wrapper, router } = await mountAt(ProfileView, '/profile')
-      await wrapper.get('button').trigger('click')
+      await wrapper.get('button.weui-btn_default').trigger('click')
       await flushPromises()
       expect(requests.map((r) => `${r.method} ${r.url}`)).toEqual(['DELETE /api/session'])
       expect(router.currentRoute.value.name).toBe('home')
+    })
+
+    it('刷新资料 re-reads the profile and says so', async () => {
+      useSessionStore().user = USER
+      const requests = fakeApi({
+        'POST /api/session/refresh': {
+          status: 200,
+          body: { user: { ...USER, nickname: '新昵称' } },
+        },
+      })
+      const { wrapper } = await mountAt(ProfileView, '/profile')
+      const button = wrapper.get('button.weui-btn_primary')
+      expect(button.text()).toBe('刷新资料')
+      await button.trigger('click')
+      await flushPromises()
+      expect(requests.map((r) => `${r.method} ${r.url}`)).toEqual(['POST /api/session/refresh'])
+      expect(wrapper.get('[data-testid=nickname]').text()).toBe('新昵称')
+      expect(wrapper.get('[data-testid=refresh-note]').text()).toBe('资料已更新')
+    })
+
+    it('刷新资料 explains a failure and keeps the profile', async () => {
+      useSessionStore().user = USER
+      fakeApi({
+        'POST /api/session/refresh': {
+          status: 502,
+          body: { error: { code: 'wechat_unavailable', message: 'wechat did not answer' } },
+        },
+      })
+      const { wrapper } = await mountAt(ProfileView, '/profile')
+      await wrapper.get('button.weui-btn_primary').trigger('click')
+      await flushPromises()
+      expect(wrapper.get('[data-testid=refresh-note]').text()).toBe(
+        '暂时无法连接微信服务器，请稍后重试。',
+      )
+      expect(wrapper.get('[data-testid=nickname]').text()).toBe(USER.nickname)
     })
   })
 
@@ -125,7 +160,7 @@ describe('views', () => {
         '查看资料需要获取你的微信昵称和头像。如需继续，请重新授权并点击「允许」。',
       )
       expect(replace).not.toHaveBeenCalled()
-      await wrapper.get('button.btn-primary').trigger('click')
+      await wrapper.get('button.weui-btn_primary').trigger('click')
       expect(replace).toHaveBeenCalledTimes(1)
       expect(String(replace.mock.calls[0]?.[0])).toMatch(
         /^http:\/\/127\.0\.0\.1:8899\/connect\/oauth2\/authorize\?appid=wxd0e1a2b3c4f5e6d7&/,
@@ -145,7 +180,7 @@ describe('views', () => {
       const { wrapper } = await mountAt(SignInView, '/auth/callback')
       await flushPromises()
       expect(wrapper.get('h1').text()).toBe('服务配置有误')
-      expect(wrapper.find('button.btn-primary').exists()).toBe(false)
+      expect(wrapper.find('button.weui-btn_primary').exists()).toBe(false)
       expect(wrapper.text()).toContain('如问题持续，请联系公众号管理员。')
     })
   })
