@@ -52,7 +52,7 @@ export default defineConfig({
     {
       // `netlify serve` builds the SPA and bundles the functions as a deploy would. Edge
       // functions need Deno, which cannot run offline; the app uses Functions only.
-      command: `npx netlify serve --offline --internal-disable-edge-functions --port ${E2E_APP_PORT}`,
+      command: `npx netlify serve --offline --internal-disable-edge-functions --port ${E2E_APP_PORT} --functions-port ${E2E_APP_PORT - 1}`,
       url: `${APP_URL}/`,
       // A short per-call bound keeps the timeout tests quick.
       env: { ...emulatorEnv(EMULATOR_URL), WECHAT_TIMEOUT_MS: '1500', BROWSER: 'none' },

@@ -118,3 +118,33 @@ test('refusing consent shows 你已拒绝授权 with a retry, and no automatic r
   await page.getByRole('button', { name: '重新登录' }).click()
   await expect(page.getByRole('button', { name: '允许' })).toBeVisible()
 })
+
+test('刷新资料 re-reads the profile through the stored grant, with no trip to WeChat', async ({
+  page,
+}) => {
+  await page.goto('/profile')
+  await page.getByRole('button', { name: '允许' }).click()
+  await expect(page.getByTestId('nickname')).toBeVisible()
+  const before = (await emulator.log()).length
+
+  await page.getByRole('button', { name: '刷新资料' }).click()
+  await expect(page.getByTestId('refresh-note')).toHaveText('资料已更新')
+  const calls = (await emulator.log()).slice(before).map((e) => e.endpoint)
+  expect(calls).toEqual(['auth', 'userinfo'])
+  expect(page.url()).toBe(`${APP_URL}/profile`)
+})
+
+test('刷新资料 with a grant WeChat no longer honours asks for a fresh authorization', async ({
+  page,
+}) => {
+  await page.goto('/profile')
+  await page.getByRole('button', { name: '允许' }).click()
+  await expect(page.getByTestId('nickname')).toBeVisible()
+
+  await emulator.fault({ endpoint: 'auth', errcode: 42001 })
+  await emulator.fault({ endpoint: 'refresh_token', errcode: 40030 })
+  await page.getByRole('button', { name: '刷新资料' }).click()
+  await page.getByRole('button', { name: '允许' }).click()
+  await expect(page.getByTestId('nickname')).toBeVisible()
+  expect(page.url()).toBe(`${APP_URL}/profile`)
+})
