@@ -147,7 +147,7 @@ export const en: Messages = {
   openInWechat: {
     browser: {
       title: 'Open in WeChat',
-      lead: 'Scan the QR code below with WeChat to continue there',
+      lead: 'Scan the QR code above with WeChat to continue there',
     },
     wecom: {
       title: 'Open in WeChat',

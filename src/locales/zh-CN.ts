@@ -151,7 +151,7 @@ export const zhCN = {
   openInWechat: {
     browser: {
       title: '请在微信中打开',
-      lead: '用微信扫一扫下方二维码，即可在微信中继续',
+      lead: '用微信扫一扫上方二维码，即可在微信中继续',
     },
     wecom: {
       title: '请在微信中打开',

@@ -140,7 +140,7 @@ export const zhTW: Messages = {
   openInWechat: {
     browser: {
       title: '請在微信中開啟',
-      lead: '用微信掃一掃下方 QR 碼，即可在微信中繼續',
+      lead: '用微信掃一掃上方 QR 碼，即可在微信中繼續',
     },
     wecom: {
       title: '請在微信中開啟',

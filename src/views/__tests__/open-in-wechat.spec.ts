@@ -66,7 +66,7 @@ describe('OpenInWechatView', () => {
   it('asks a browser to scan a QR code of the page in WeChat', async () => {
     const { wrapper } = await mountFor(CHROME, '/profile')
     expect(wrapper.get('h1').text()).toBe('请在微信中打开')
-    expect(wrapper.text()).toContain('用微信扫一扫下方二维码，即可在微信中继续')
+    expect(wrapper.text()).toContain('用微信扫一扫上方二维码，即可在微信中继续')
     const img = wrapper.get('[data-testid=qr] img')
     expect(img.attributes('alt')).toBe('当前页面的二维码')
     const src = img.attributes('src') ?? ''
