@@ -1,5 +1,6 @@
 import { defineConfig } from '@playwright/test'
 import { emulatorEnv } from './scripts/emulator-env.ts'
+import { CHROMIUM_ARGS, CHROMIUM_EXECUTABLE } from './e2e/chromium.ts'
 import { APP_URL, E2E_APP_PORT, E2E_EMULATOR_PORT, EMULATOR_URL } from './e2e/ports.ts'
 
 /** WeChat 8.0.40 on Android, from ../shared/wechat-behaviour.md §5. */
@@ -26,19 +27,7 @@ export default defineConfig({
     isMobile: true,
     hasTouch: true,
     trace: 'retain-on-failure',
-    launchOptions: {
-      // Debian's Chromium: Playwright's own browser download is not reachable here.
-      executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    },
+    launchOptions: { executablePath: CHROMIUM_EXECUTABLE, args: CHROMIUM_ARGS },
   },
   projects: [{ name: 'wechat-android', use: { browserName: 'chromium' } }],
   webServer: [
