@@ -5,9 +5,9 @@ import {
   type CDPSession,
   type Page,
   type Request,
-  type Route,
 } from '@playwright/test'
 import { CHROMIUM_ARGS, CHROMIUM_EXECUTABLE } from '../e2e/chromium.ts'
+import { serveAvatarsFromEmulator as serveAvatars } from '../e2e/emulator.ts'
 import { WECHAT_ANDROID_UA } from '../playwright.config.ts'
 import { APP_URL, EMULATOR_URL } from './paths.ts'
 
@@ -36,20 +36,9 @@ export async function newWechatContext(browser: Browser): Promise<BrowserContext
   return context
 }
 
-/**
- * WeChat's avatar hosts are not reachable from here; the emulator draws the same
- * avatars, so the browser is pointed at it for exactly those hosts (as e2e/emulator.ts).
- */
-export async function serveAvatarsFromEmulator(context: BrowserContext): Promise<void> {
-  await context.route(/^https:\/\/(thirdwx|wx)\.qlogo\.cn\//, async (route: Route) => {
-    const { pathname } = new URL(route.request().url())
-    const response = await fetch(`${EMULATOR_URL}${pathname}`)
-    await route.fulfill({
-      status: response.status,
-      contentType: response.headers.get('content-type') ?? 'image/svg+xml',
-      body: Buffer.from(await response.arrayBuffer()),
-    })
-  })
+/** WeChat's avatar hosts, answered by this run's emulator (the e2e tests' routing). */
+export function serveAvatarsFromEmulator(context: BrowserContext): Promise<void> {
+  return serveAvatars(context, EMULATOR_URL)
 }
 
 /**

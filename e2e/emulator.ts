@@ -1,4 +1,4 @@
-import type { Page, Route } from '@playwright/test'
+import type { BrowserContext, Page, Route } from '@playwright/test'
 import { EMULATOR_URL } from './ports.ts'
 
 /** The emulator's control API, as the e2e tests drive it. */
@@ -31,10 +31,13 @@ export const emulator = {
  * WeChat's avatar hosts are not reachable from here; the emulator draws the same
  * avatars, so the browser is pointed at it for exactly those hosts.
  */
-export async function serveAvatarsFromEmulator(page: Page) {
-  await page.route(/^https:\/\/(thirdwx|wx)\.qlogo\.cn\//, async (route: Route) => {
+export async function serveAvatarsFromEmulator(
+  target: Page | BrowserContext,
+  emulatorUrl = EMULATOR_URL,
+) {
+  await target.route(/^https:\/\/(thirdwx|wx)\.qlogo\.cn\//, async (route: Route) => {
     const { pathname } = new URL(route.request().url())
-    const response = await fetch(`${EMULATOR_URL}${pathname}`)
+    const response = await fetch(`${emulatorUrl}${pathname}`)
     await route.fulfill({
       status: response.status,
       contentType: response.headers.get('content-type') ?? 'image/svg+xml',

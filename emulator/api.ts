@@ -1,4 +1,4 @@
-import type { EmulatorState, Grant } from './state'
+import type { EmulatorState, Grant, TokenLookup } from './state'
 import { apiError, type ApiErrcode } from './wechat'
 
 /** The `/sns` endpoints the emulator answers, by path. */
@@ -93,6 +93,24 @@ export function refreshToken(state: EmulatorState, query: Query): SnsAnswer {
 }
 
 /**
+ * The checks /sns/userinfo and /sns/auth share, in WeChat's order: both parameters
+ * present, the token known and unexpired, and issued for that openid.
+ */
+function tokenFor(
+  state: EmulatorState,
+  query: Query,
+): { errcode: ApiErrcode } | { found: Extract<TokenLookup, { ok: true }>; openid: string } {
+  const token = param(query, 'access_token')
+  const openid = param(query, 'openid')
+  if (token === null) return { errcode: 41001 }
+  if (openid === null) return { errcode: 41009 }
+  const found = state.lookupAccessToken(token)
+  if (!found.ok) return { errcode: found.reason === 'expired' ? 42001 : 40014 }
+  if (found.openid !== openid) return { errcode: 40003 }
+  return { found, openid }
+}
+
+/**
  * `/sns/userinfo`: the profile behind a `snsapi_userinfo` token. Since 2021-10-20 sex is 0
  * and the location fields are empty. `lang` changes nothing then, so an invalid one is
  * treated as zh_CN (what WeChat does with it is unverified).
@@ -100,13 +118,9 @@ export function refreshToken(state: EmulatorState, query: Query): SnsAnswer {
  * @see https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/Wechat_webpage_authorization.html#3
  */
 export function userinfo(state: EmulatorState, query: Query): SnsAnswer {
-  const token = param(query, 'access_token')
-  const openid = param(query, 'openid')
-  if (token === null) return fail(41001)
-  if (openid === null) return fail(41009)
-  const found = state.lookupAccessToken(token)
-  if (!found.ok) return fail(found.reason === 'expired' ? 42001 : 40014)
-  if (found.openid !== openid) return fail(40003)
+  const checked = tokenFor(state, query)
+  if ('errcode' in checked) return fail(checked.errcode)
+  const { found, openid } = checked
   if (found.scope !== 'snsapi_userinfo' || found.user.snapshot) return fail(48001)
   const { user } = found
   return {
@@ -130,13 +144,8 @@ export function userinfo(state: EmulatorState, query: Query): SnsAnswer {
  * @see https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/Wechat_webpage_authorization.html#4
  */
 export function checkToken(state: EmulatorState, query: Query): SnsAnswer {
-  const token = param(query, 'access_token')
-  const openid = param(query, 'openid')
-  if (token === null) return fail(41001)
-  if (openid === null) return fail(41009)
-  const found = state.lookupAccessToken(token)
-  if (!found.ok) return fail(found.reason === 'expired' ? 42001 : 40014)
-  if (found.openid !== openid) return fail(40003)
+  const checked = tokenFor(state, query)
+  if ('errcode' in checked) return fail(checked.errcode)
   return { body: { errcode: 0, errmsg: 'ok' } }
 }
 
