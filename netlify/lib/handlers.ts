@@ -48,13 +48,17 @@ async function bestEffort(env: HandlerEnv, what: string, write: () => Promise<un
   }
 }
 
+function readSession(request: Request, config: ServerConfig, env: HandlerEnv) {
+  const token = readCookie(request.headers.get('cookie'), SESSION_COOKIE)
+  return openSession(token, config.sessionSecret, nowSeconds(env))
+}
+
 async function currentSession(
   request: Request,
   config: ServerConfig,
   env: HandlerEnv,
 ): Promise<Session> {
-  const token = readCookie(request.headers.get('cookie'), SESSION_COOKIE)
-  const session = await openSession(token, config.sessionSecret, nowSeconds(env))
+  const session = await readSession(request, config, env)
   if (!session) throw new ApiError('not_signed_in', 'not signed in')
   return session
 }
@@ -97,8 +101,7 @@ export async function handleSession(request: Request, env: HandlerEnv): Promise<
     const url = new URL(request.url)
     const config = loadConfig(env.env)
     if (request.method === 'DELETE') {
-      const token = readCookie(request.headers.get('cookie'), SESSION_COOKIE)
-      const session = await openSession(token, config.sessionSecret, nowSeconds(env))
+      const session = await readSession(request, config, env)
       if (session) {
         const stores = env.stores ?? siteStores
         await bestEffort(env, 'token deletion', () =>

@@ -75,14 +75,22 @@ async function compareAndSwap(
   throw new Error(`user record ${openid} changed ${MAX_ATTEMPTS} times while being updated`)
 }
 
+/** The record with `user` as the latest profile; a unionid once seen is kept. */
+function withProfile(current: UserRecord | null, user: SessionUser, at: string) {
+  const unionid = user.unionid ?? current?.unionid
+  return {
+    openid: user.openid,
+    ...(unionid ? { unionid } : {}),
+    profile: user,
+    firstSignInAt: current?.firstSignInAt ?? at,
+  }
+}
+
 /** Counts a sign-in and keeps the latest profile. Snapshot users never reach this. */
 export function recordSignIn(store: Store, user: SessionUser, now: Date): Promise<UserRecord> {
   const at = now.toISOString()
   return upsert(store, user.openid, (current) => ({
-    openid: user.openid,
-    ...((user.unionid ?? current?.unionid) ? { unionid: user.unionid ?? current?.unionid } : {}),
-    profile: user,
-    firstSignInAt: current?.firstSignInAt ?? at,
+    ...withProfile(current, user, at),
     lastSignInAt: at,
     signInCount: (current?.signInCount ?? 0) + 1,
   }))
@@ -92,10 +100,7 @@ export function recordSignIn(store: Store, user: SessionUser, now: Date): Promis
 export function recordProfile(store: Store, user: SessionUser, now: Date): Promise<UserRecord> {
   const at = now.toISOString()
   return upsert(store, user.openid, (current) => ({
-    openid: user.openid,
-    ...((user.unionid ?? current?.unionid) ? { unionid: user.unionid ?? current?.unionid } : {}),
-    profile: user,
-    firstSignInAt: current?.firstSignInAt ?? at,
+    ...withProfile(current, user, at),
     lastSignInAt: current?.lastSignInAt ?? at,
     signInCount: current?.signInCount ?? 0,
   }))
