@@ -2,7 +2,11 @@ import type { Config, Context } from '@netlify/functions'
 import { handleWechatLogin } from '../lib/handlers.ts'
 
 export default (request: Request, context: Context) =>
-  handleWechatLogin(request, { env: (name) => Netlify.env.get(name), requestId: context.requestId })
+  handleWechatLogin(request, {
+    env: (name) => Netlify.env.get(name),
+    requestId: context.requestId,
+    waitUntil: context.waitUntil,
+  })
 
 export const config: Config = {
   path: '/api/auth/wechat',

@@ -5,6 +5,7 @@ export default (request: Request, context: Context) =>
   handleSessionRefresh(request, {
     env: (name) => Netlify.env.get(name),
     requestId: context.requestId,
+    waitUntil: context.waitUntil,
   })
 
 export const config: Config = { path: '/api/session/refresh' }

@@ -2,6 +2,10 @@ import type { Config, Context } from '@netlify/functions'
 import { handleSession } from '../lib/handlers.ts'
 
 export default (request: Request, context: Context) =>
-  handleSession(request, { env: (name) => Netlify.env.get(name), requestId: context.requestId })
+  handleSession(request, {
+    env: (name) => Netlify.env.get(name),
+    requestId: context.requestId,
+    waitUntil: context.waitUntil,
+  })
 
 export const config: Config = { path: '/api/session' }

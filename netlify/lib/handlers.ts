@@ -31,20 +31,47 @@ export interface HandlerEnv {
   fetch?: typeof fetch
   now?: () => number
   stores?: StoreFactory
+  /**
+   * Keeps the function alive for work after the answer: Netlify's `context.waitUntil`.
+   * Without it (unit tests) that work is awaited before answering, so a test sees it done.
+   * The promise never rejects; it resolves to whether every write landed.
+   */
+  waitUntil?: (bookkeeping: Promise<boolean>) => void
 }
 
 const nowMs = (env: HandlerEnv) => (env.now ?? Date.now)()
 const nowSeconds = (env: HandlerEnv) => Math.floor(nowMs(env) / 1000)
 
 /**
- * Runs a bookkeeping write that must not cost the user their sign-in: a Blobs outage
- * leaves the record stale and is logged for the operator, but the user is signed in.
+ * Blobs writes the answer does not depend on, started as soon as their data is known. They
+ * must not cost the user their sign-in: a Blobs outage leaves the record stale and is logged
+ * for the operator, but the user is signed in.
  */
-async function bestEffort(env: HandlerEnv, what: string, write: () => Promise<unknown>) {
-  try {
-    await write()
-  } catch (error) {
-    console.error(`[${env.requestId ?? '-'}] ${what} failed:`, error)
+class Bookkeeping {
+  private readonly writes: Promise<boolean>[] = []
+
+  constructor(private readonly env: HandlerEnv) {}
+
+  readonly add = (what: string, write: () => Promise<unknown>): void => {
+    // Async, so that a store that throws at once (no Blobs context) is a failure like any other.
+    const running = (async () => write())()
+    this.writes.push(
+      running.then(
+        () => true,
+        (error: unknown) => {
+          console.error(`[${this.env.requestId ?? '-'}] ${what} failed:`, error)
+          return false
+        },
+      ),
+    )
+  }
+
+  /** Hands the writes to `waitUntil`, so the answer need not wait; awaits them without it. */
+  async release(): Promise<void> {
+    if (this.writes.length === 0) return
+    const settled = Promise.all(this.writes).then((landed) => landed.every(Boolean))
+    if (this.env.waitUntil) this.env.waitUntil(settled)
+    else await settled
   }
 }
 
@@ -65,6 +92,7 @@ async function currentSession(
 
 /** `POST /api/auth/wechat`: `{ code, state }` → the user, and a session cookie. */
 export async function handleWechatLogin(request: Request, env: HandlerEnv): Promise<Response> {
+  const bookkeeping = new Bookkeeping(env)
   try {
     requireMethod(request, ['POST'])
     const input = await readLoginRequest(request)
@@ -75,19 +103,20 @@ export async function handleWechatLogin(request: Request, env: HandlerEnv): Prom
       lang: input.lang,
     })
     const stores = env.stores ?? siteStores
-    await Promise.all([
-      bestEffort(env, 'user record', () =>
-        recordSignIn(stores('users'), user, new Date(nowMs(env))),
-      ),
-      bestEffort(env, 'token store', () =>
-        saveTokens(stores('tokens'), config.sessionSecret, token, nowMs(env)),
-      ),
-    ])
-    const sealed = await sealSession(user, config.sessionSecret, nowSeconds(env))
+    const now = nowMs(env)
+    // A refresh that comes before these land finds no grant and answers reauth_required,
+    // which sends the SPA through a fresh authorization: slower, never wrong.
+    bookkeeping.add('user record', () => recordSignIn(stores('users'), user, new Date(now)))
+    bookkeeping.add('token store', () =>
+      saveTokens(stores('tokens'), config.sessionSecret, token, now),
+    )
+    const sealed = await sealSession(user, config.sessionSecret, Math.floor(now / 1000))
     const body: UserResponse = { user }
     return json(body, 200, { 'Set-Cookie': sessionCookie(sealed, new URL(request.url)) })
   } catch (error) {
     return errorResponse(error, env.requestId)
+  } finally {
+    await bookkeeping.release()
   }
 }
 
@@ -96,6 +125,7 @@ export async function handleWechatLogin(request: Request, env: HandlerEnv): Prom
  * active user stays signed in; `DELETE /api/session` → signed out, tokens forgotten.
  */
 export async function handleSession(request: Request, env: HandlerEnv): Promise<Response> {
+  const bookkeeping = new Bookkeeping(env)
   try {
     requireMethod(request, ['GET', 'DELETE'])
     const url = new URL(request.url)
@@ -104,9 +134,7 @@ export async function handleSession(request: Request, env: HandlerEnv): Promise<
       const session = await readSession(request, config, env)
       if (session) {
         const stores = env.stores ?? siteStores
-        await bestEffort(env, 'token deletion', () =>
-          deleteTokens(stores('tokens'), session.user.openid),
-        )
+        bookkeeping.add('token deletion', () => deleteTokens(stores('tokens'), session.user.openid))
       }
       return noContent({ 'Set-Cookie': clearedSessionCookie(url) })
     }
@@ -122,11 +150,14 @@ export async function handleSession(request: Request, env: HandlerEnv): Promise<
     return json(body, 200, { 'Set-Cookie': sessionCookie(sealed, url) })
   } catch (error) {
     return errorResponse(error, env.requestId)
+  } finally {
+    await bookkeeping.release()
   }
 }
 
 /** `POST /api/session/refresh` → the profile re-read from WeChat with the stored grant. */
 export async function handleSessionRefresh(request: Request, env: HandlerEnv): Promise<Response> {
+  const bookkeeping = new Bookkeeping(env)
   try {
     requireMethod(request, ['POST'])
     const config = loadConfig(env.env)
@@ -136,11 +167,14 @@ export async function handleSessionRefresh(request: Request, env: HandlerEnv): P
       fetch: env.fetch,
       stores: env.stores ?? siteStores,
       now: nowMs(env),
+      bookkeep: bookkeeping.add,
     })
     const sealed = await sealSession(user, config.sessionSecret, nowSeconds(env), session.authTime)
     const body: UserResponse = { user }
     return json(body, 200, { 'Set-Cookie': sessionCookie(sealed, new URL(request.url)) })
   } catch (error) {
     return errorResponse(error, env.requestId)
+  } finally {
+    await bookkeeping.release()
   }
 }

@@ -109,6 +109,70 @@ describe('sign-in bookkeeping', () => {
   })
 })
 
+describe('bookkeeping after the answer (waitUntil)', () => {
+  /** Blobs whose writes wait for `open`; reads go through at once. */
+  function gatedStores() {
+    let open!: () => void
+    const gate = new Promise<void>((resolve) => (open = resolve))
+    const stores: StoreFactory = (name) =>
+      new Proxy(blobs.stores(name), {
+        get(target, property) {
+          const value: unknown = Reflect.get(target, property)
+          if (typeof value !== 'function') return value
+          const method = (value as (...args: unknown[]) => Promise<unknown>).bind(target)
+          if (!['set', 'setJSON', 'delete'].includes(String(property))) return method
+          return async (...args: unknown[]) => {
+            await gate
+            return method(...args)
+          }
+        },
+      })
+    return { stores, open }
+  }
+
+  it('answers the sign-in before the writes land; a refresh meanwhile asks to re-authorize', async () => {
+    const { stores, open } = gatedStores()
+    const deferred: Promise<boolean>[] = []
+    env = { ...env, stores, waitUntil: (work) => deferred.push(work) }
+    const count = async (openid: string) => {
+      const record = await blobs.stores('users').get(openid, { type: 'json' })
+      return (record as { signInCount: number } | null)?.signInCount ?? 0
+    }
+    try {
+      const { cookie, openid } = await signIn('no-unionid')
+      expect(deferred).toHaveLength(1)
+      const before = await count(openid)
+      const early = await refresh(cookie)
+      expect(early.status).toBe(401)
+      expect(((await early.json()) as { error: { code: string } }).error.code).toBe(
+        'reauth_required',
+      )
+      open()
+      expect(await Promise.all(deferred)).toEqual([true])
+      expect(await count(openid)).toBe(before + 1)
+      expect((await refresh(cookie)).status).toBe(200)
+    } finally {
+      open()
+    }
+  })
+
+  it('resolves the deferred work to false when a write fails, and logs it', async () => {
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const deferred: Promise<boolean>[] = []
+    env = {
+      ...env,
+      stores: () => {
+        throw new Error('blobs unavailable')
+      },
+      waitUntil: (work) => deferred.push(work),
+    }
+    await signIn()
+    expect(await Promise.all(deferred)).toEqual([false])
+    expect(log).toHaveBeenCalledWith('[req-refresh] token store failed:', expect.any(Error))
+    log.mockRestore()
+  })
+})
+
 describe('POST /api/session/refresh', () => {
   it('checks an unexpired token with /sns/auth, then re-reads the profile', async () => {
     const { cookie } = await signIn()

@@ -13,6 +13,8 @@ export interface RefreshDeps {
   now: number
   fetch?: typeof fetch
   lang?: WechatLang
+  /** Starts a Blobs write the answer does not wait for (see the handlers' `Bookkeeping`). */
+  bookkeep: (what: string, write: () => Promise<unknown>) => void
 }
 
 /** Errcodes meaning the stored grant is gone for good: only a new authorization helps. */
@@ -52,11 +54,14 @@ export async function refreshProfile(user: SessionUser, deps: RefreshDeps): Prom
   if (!usable) {
     try {
       const renewed = await refreshAccessToken(client, stored.refreshToken)
-      await saveTokens(tokenStore, config.sessionSecret, renewed, now, stored)
+      // Should this write fail, the stored refresh_token still renews next time.
+      deps.bookkeep('token store', () =>
+        saveTokens(tokenStore, config.sessionSecret, renewed, now, stored),
+      )
       accessToken = renewed.access_token
     } catch (error) {
       if (isErrcode(error) && GRANT_GONE.has(error.errcode ?? 0)) {
-        await deleteTokens(tokenStore, user.openid)
+        deps.bookkeep('token deletion', () => deleteTokens(tokenStore, user.openid))
         throw new ApiError('reauth_required', 'wechat no longer honours the grant', {
           cause: error,
         })
@@ -75,10 +80,6 @@ export async function refreshProfile(user: SessionUser, deps: RefreshDeps): Prom
     { openid: user.openid, scope: stored.scope, unionid: user.unionid },
     info,
   )
-  try {
-    await recordProfile(deps.stores('users'), next, new Date(now))
-  } catch (error) {
-    console.error('user record update after refresh failed:', error)
-  }
+  deps.bookkeep('user record', () => recordProfile(deps.stores('users'), next, new Date(now)))
   return next
 }
