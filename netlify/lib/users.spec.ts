@@ -55,6 +55,48 @@ describe('user records', () => {
     expect(record.signInCount).toBe(6)
   })
 
+  it('spend one list and one read per update where reads carry no ETag (local Blobs)', async () => {
+    const store = blobs.stores('users')
+    const user = { ...USER, openid: 'oONEREAD00000000000000000001' }
+    await recordSignIn(store, user, new Date('2026-04-01T00:00:00Z'))
+    const calls: string[] = []
+    const logging = new Proxy(store, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver)
+        if (typeof value !== 'function') return value
+        calls.push(String(property))
+        return value.bind(target)
+      },
+    })
+    const record = await recordSignIn(logging, user, new Date('2026-04-02T00:00:00Z'))
+    expect(record.signInCount).toBe(2)
+    expect(calls).toEqual(['list', 'get', 'setJSON'])
+  })
+
+  it('write sign-ins that queue behind one another together, each caller seeing its own', async () => {
+    const store = blobs.stores('users')
+    const user = { ...USER, openid: 'oBATCHED00000000000000000001' }
+    let writes = 0
+    const counting = new Proxy(store, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver)
+        if (typeof value !== 'function') return value
+        if (property === 'setJSON') writes++
+        return value.bind(target)
+      },
+    })
+    const records = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        recordSignIn(counting, user, new Date(Date.UTC(2026, 1, 1, i))),
+      ),
+    )
+    expect(records.map((r) => r.signInCount)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+    expect(records[9]?.lastSignInAt).toBe('2026-02-01T09:00:00.000Z')
+    // The first alone, the nine that queued meanwhile in one more.
+    expect(writes).toBe(2)
+    expect(await store.get(user.openid, { type: 'json' })).toEqual(records[9])
+  })
+
   it('retry when another instance writes between the read and the conditional write', async () => {
     const store = blobs.stores('users')
     const user = { ...USER, openid: 'oRACED0000000000000000000001' }

@@ -14,63 +14,99 @@ export interface UserRecord {
 /** Bound on compare-and-swap retries: contention on one user is a handful of tabs at most. */
 const MAX_ATTEMPTS = 8
 
+type Change = (current: UserRecord | null) => UserRecord
+
 /**
- * A record and the ETag of exactly that version. Netlify's API sends the ETag with the
- * read; the local Blobs server (`netlify dev`, tests) does not, but lists it, so there the
- * ETag is taken first and the data after: a write based on it can then only be refused
- * (and retried), never land on a newer version.
+ * Whether this process's Blobs answer reads without an ETag: Netlify's API sends one, the
+ * local Blobs server (`netlify dev`, tests) does not. Learnt from the first record read that
+ * lacks one; from then on records are read the way that server allows, and no read is
+ * spent asking. A process talks to one Blobs, and the way learnt is correct on both.
+ */
+let readsLackEtag = false
+
+/**
+ * A record and the ETag of exactly that version. Where reads carry no ETag, the ETag is
+ * listed first and the data read after: a write based on it can then only be refused (and
+ * retried), never land on a newer version.
  */
 async function readVersioned(
   store: Store,
   key: string,
-): Promise<{ data: UserRecord; etag: string | undefined } | null> {
-  const read = await store.getWithMetadata(key, { type: 'json', consistency: 'strong' })
-  if (!read || read.etag) return read && { data: read.data as UserRecord, etag: read.etag }
+): Promise<{ data: UserRecord; etag: string } | null> {
+  if (!readsLackEtag) {
+    const read = await store.getWithMetadata(key, { type: 'json', consistency: 'strong' })
+    if (!read) return null
+    if (read.etag) return { data: read.data as UserRecord, etag: read.etag }
+    readsLackEtag = true
+  }
   const { blobs } = await store.list({ prefix: key })
   const etag = blobs.find((blob) => blob.key === key)?.etag
+  // Not there when listed: a record made since is caught by the write's onlyIfNew.
+  if (!etag) return null
   const data = (await store.get(key, { type: 'json', consistency: 'strong' })) as UserRecord | null
   return data && { data, etag }
 }
+
+interface Waiting {
+  change: Change
+  resolve: (record: UserRecord) => void
+  reject: (error: unknown) => void
+}
+
+/** Changes to one user's record waiting in this instance, and whether a write is under way. */
+const lines = new Map<string, { waiting: Waiting[]; busy: boolean }>()
 
 /**
  * Applies `change` to a user's record with Blobs' conditional writes: a write only lands
  * on the version it read (ETag) or, for a new user, only if no one created it first.
  * Two sign-ins at once therefore both count instead of one overwriting the other.
+ * Resolves to the record as this change left it.
  */
-function upsert(
-  store: Store,
-  openid: string,
-  change: (current: UserRecord | null) => UserRecord,
-): Promise<UserRecord> {
-  // Within one instance, writes to one user also queue up: the local Blobs server checks
-  // its conditions without locking, so only this keeps `netlify dev` free of lost updates.
-  const previous = queues.get(openid) ?? Promise.resolve()
-  const next = previous.then(
-    () => compareAndSwap(store, openid, change),
-    () => compareAndSwap(store, openid, change),
-  )
-  const settled = next.catch(() => undefined)
-  queues.set(openid, settled)
-  void settled.then(() => {
-    if (queues.get(openid) === settled) queues.delete(openid)
+function upsert(store: Store, openid: string, change: Change): Promise<UserRecord> {
+  return new Promise((resolve, reject) => {
+    // Within one instance, changes to one user also queue up: the local Blobs server checks
+    // its conditions without locking, so only this keeps `netlify dev` free of lost updates.
+    // Those that queued while a write was under way go together in the next one.
+    let line = lines.get(openid)
+    if (!line) lines.set(openid, (line = { waiting: [], busy: false }))
+    line.waiting.push({ change, resolve, reject })
+    if (!line.busy) void drain(store, openid, line)
   })
-  return next
 }
 
-const queues = new Map<string, Promise<unknown>>()
+async function drain(store: Store, openid: string, line: { waiting: Waiting[]; busy: boolean }) {
+  line.busy = true
+  while (line.waiting.length > 0) {
+    const batch = line.waiting.splice(0)
+    try {
+      const records = await compareAndSwap(
+        store,
+        openid,
+        batch.map((w) => w.change),
+      )
+      batch.forEach((w, i) => w.resolve(records[i]!))
+    } catch (error) {
+      for (const w of batch) w.reject(error)
+    }
+  }
+  lines.delete(openid)
+}
 
+/** Applies `changes` in order in one conditional write; the record after each. */
 async function compareAndSwap(
   store: Store,
   openid: string,
-  change: (current: UserRecord | null) => UserRecord,
-): Promise<UserRecord> {
+  changes: Change[],
+): Promise<UserRecord[]> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const current = await readVersioned(store, openid)
-    const next = change(current?.data ?? null)
+    const records: UserRecord[] = []
+    let next = current?.data ?? null
+    for (const change of changes) records.push((next = change(next)))
     const written = current
-      ? await store.setJSON(openid, next, { onlyIfMatch: current.etag ?? '"missing"' })
+      ? await store.setJSON(openid, next, { onlyIfMatch: current.etag })
       : await store.setJSON(openid, next, { onlyIfNew: true })
-    if (written.modified) return next
+    if (written.modified) return records
   }
   throw new Error(`user record ${openid} changed ${MAX_ATTEMPTS} times while being updated`)
 }
