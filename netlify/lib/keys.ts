@@ -1,20 +1,21 @@
 export type KeyPurpose = 'session' | 'tokens'
 
-const keys = new Map<string, Promise<Uint8Array>>()
+const keys = new Map<string, Promise<CryptoKey>>()
 
 /**
- * A 256-bit key for one purpose, derived from SESSION_SECRET with HKDF, so the session
- * cookie and the stored tokens never share a key. Computed once per secret and purpose.
+ * A 256-bit AES-GCM key for one purpose, derived from SESSION_SECRET with HKDF, so the
+ * session cookie and the stored tokens never share a key. Computed once per secret and
+ * purpose, and kept as a CryptoKey: raw bytes would be imported again on every use.
  */
-export function deriveKey(secret: string, purpose: KeyPurpose): Promise<Uint8Array> {
+export function deriveKey(secret: string, purpose: KeyPurpose): Promise<CryptoKey> {
   const id = `${purpose}\u0000${secret}`
   let key = keys.get(id)
   if (!key) {
     const encoder = new TextEncoder()
     key = crypto.subtle
-      .importKey('raw', encoder.encode(secret), 'HKDF', false, ['deriveBits'])
+      .importKey('raw', encoder.encode(secret), 'HKDF', false, ['deriveKey'])
       .then((material) =>
-        crypto.subtle.deriveBits(
+        crypto.subtle.deriveKey(
           {
             name: 'HKDF',
             hash: 'SHA-256',
@@ -22,10 +23,11 @@ export function deriveKey(secret: string, purpose: KeyPurpose): Promise<Uint8Arr
             info: encoder.encode(`wechat-h5-login ${purpose}`),
           },
           material,
-          256,
+          { name: 'AES-GCM', length: 256 },
+          false,
+          ['encrypt', 'decrypt'],
         ),
       )
-      .then((bits) => new Uint8Array(bits))
     keys.set(id, key)
   }
   return key
