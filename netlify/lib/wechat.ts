@@ -100,10 +100,18 @@ async function call(
   }
   let response: Response
   let text: string
+  // One signal bounds both the headers and the body, so a trickling body cannot hang us. Its
+  // timer is cleared once the body is in: a timer left to fire (AbortSignal.timeout) would
+  // abort every finished request again seconds later, work for nothing on a busy instance.
+  const controller = new AbortController()
+  const timer = setTimeout(
+    () => controller.abort(new DOMException('timed out', 'TimeoutError')),
+    timeoutMs,
+  )
   try {
-    // One signal bounds both the headers and the body, so a trickling body cannot hang us.
-    const signal = AbortSignal.timeout(timeoutMs)
-    response = await doFetch(apiUrl(options.apiBase, endpoint, params), { signal })
+    response = await doFetch(apiUrl(options.apiBase, endpoint, params), {
+      signal: controller.signal,
+    })
     text = await response.text()
   } catch (cause) {
     const timedOut = cause instanceof Error && cause.name === 'TimeoutError'
@@ -115,6 +123,8 @@ async function call(
         : `${endpoint} unreachable`,
       { cause },
     )
+  } finally {
+    clearTimeout(timer)
   }
   if (response.status !== 200) {
     throw new WechatError('http_status', endpoint, `${endpoint} answered http ${response.status}`, {
