@@ -290,8 +290,18 @@ export async function measureServer(repetitions: number): Promise<ServerResults>
     const vars: Record<string, string> = { ...emulatorEnv(emulator.url) }
     const env: HandlerEnv = {
       env: (name) => vars[name],
-      // The handler keeps users and tokens in Netlify Blobs: a real local Blobs server.
-      stores: (name) => getStore({ name, siteID: 'bench', token, apiURL }),
+      // The handler keeps users and tokens in Netlify Blobs: a real local Blobs server, reached
+      // as Netlify and `netlify dev` connect functions to it (edge URLs, strong reads: one
+      // request a call). The API URL is the build's path, with a signed-URL request first.
+      stores: (name) =>
+        getStore({
+          name,
+          siteID: 'bench',
+          token,
+          edgeURL: apiURL,
+          uncachedEdgeURL: apiURL,
+          consistency: 'strong',
+        }),
     }
     const logins: Record<Impl, Login> = {
       ours: ourLogin(env),
