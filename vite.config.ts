@@ -1,6 +1,7 @@
 import { fileURLToPath, URL } from 'node:url'
 import { defineConfig, loadEnv } from 'vite'
 import vue from '@vitejs/plugin-vue'
+import { callbackPage } from './scripts/callback-page.ts'
 import { OFFICIAL_AUTHORIZE_URL } from './src/contract.ts'
 
 export default defineConfig(({ mode }) => {
@@ -15,7 +16,7 @@ export default defineConfig(({ mode }) => {
   }
 
   return {
-    plugins: [vue()],
+    plugins: [vue(), callbackPage()],
     define: {
       __APP_CONFIG__: JSON.stringify(appConfig),
     },

@@ -16,7 +16,13 @@ export default defineConfig((env) =>
       projects: [
         {
           extends: true,
-          test: { name: 'app', environment: 'jsdom', include: ['src/**/*.spec.ts'] },
+          test: {
+            name: 'app',
+            environment: 'jsdom',
+            include: ['src/**/*.spec.ts'],
+            // fakeApi stubs fetch; no test inherits another's.
+            unstubGlobals: true,
+          },
         },
         {
           extends: true,

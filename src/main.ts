@@ -6,9 +6,9 @@ import { createAppRouter } from './router'
 import './assets/weui.css'
 import './assets/main.css'
 
-startLocale(localStorage, navigator.languages)
-
 const app = createApp(App)
 app.use(createPinia())
 app.use(createAppRouter())
-app.mount('#app')
+// Simplified Chinese is in this bundle and resolves at once; another language is mounted
+// in, not switched to after a flash of Chinese.
+void startLocale(localStorage, navigator.languages).then(() => app.mount('#app'))

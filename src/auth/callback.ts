@@ -1,3 +1,6 @@
+/** Where WeChat sends the browser back: the redirect_uri's path. */
+export const CALLBACK_PATH = '/auth/callback'
+
 export interface CallbackParams {
   /** null when the user refused (WeChat then sends state alone); 'authdeny' was also seen. */
   code: string | null

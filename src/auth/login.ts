@@ -1,11 +1,10 @@
 import { appConfig } from '@/config'
-import { LoginFailure } from '@/api'
+import { LoginFailure } from '@/api/failure'
 import { buildAuthorizeUrl, createState } from './authorize'
+import { CALLBACK_PATH } from './callback'
 import { savePendingLogin } from './pending'
 import { noteAutomaticRetry, resetAutomaticRetry } from './retry'
 import { safeReturnTo } from './return-to'
-
-export const CALLBACK_PATH = '/auth/callback'
 
 /** Indirection so tests can observe the redirect; jsdom cannot navigate. */
 export const browser = {

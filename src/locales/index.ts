@@ -1,60 +1,67 @@
-import { ref } from 'vue'
+import { computed, ref, shallowReactive } from 'vue'
 import type { WechatLang } from '@/contract'
-import { en } from './en'
+import {
+  DEFAULT_LOCALE,
+  initialLocale,
+  LOCALE_STORAGE_KEY,
+  WECHAT_LANG_OF,
+  type Locale,
+} from './detect'
 import { zhCN, type Messages } from './zh-CN'
-import { zhTW } from './zh-TW'
 
-export type Locale = 'zh-CN' | 'zh-TW' | 'en'
+export { DEFAULT_LOCALE, detectLocale, LOCALES, type Locale } from './detect'
 export type { Messages }
 
-export const messages: Record<Locale, Messages> = { 'zh-CN': zhCN, 'zh-TW': zhTW, en }
-export const LOCALES = Object.keys(messages) as Locale[]
-export const DEFAULT_LOCALE: Locale = 'zh-CN'
-
-const STORAGE_KEY = 'wx-login:locale'
-const WECHAT_LANGS: Record<Locale, WechatLang> = { 'zh-CN': 'zh_CN', 'zh-TW': 'zh_TW', en: 'en' }
+/**
+ * Simplified Chinese ships with the app; the other languages are fetched when someone
+ * speaks them, so most visitors do not download strings they never read.
+ */
+const loaders: Record<Locale, () => Promise<Messages>> = {
+  'zh-CN': () => Promise.resolve(zhCN),
+  'zh-TW': () => import('./zh-TW').then((module) => module.zhTW),
+  en: () => import('./en').then((module) => module.en),
+}
 
 /**
- * The UI language, null until `startLocale` runs at app start. Until then the pages speak
- * the default and the server's WECHAT_LANG names the userinfo language.
+ * The UI language, null until `startLocale` has run. Until then the pages speak the
+ * default and the server's WECHAT_LANG names the userinfo language.
  */
 export const locale = ref<Locale | null>(null)
+/** Every language downloaded so far. */
+const loaded = shallowReactive<Partial<Record<Locale, Messages>>>({ 'zh-CN': zhCN })
+/** The strings of `locale` (of the default until then). */
+export const messages = computed(() => loaded[locale.value ?? DEFAULT_LOCALE] ?? zhCN)
 
-function isLocale(value: unknown): value is Locale {
-  return (LOCALES as unknown[]).includes(value)
-}
+/** Counts choices, so a slow download cannot overwrite a later choice. */
+let latest = 0
 
-/**
- * The browser's first preference the app speaks: Traditional Chinese for Taiwan, Hong Kong,
- * Macau and zh-Hant, Simplified for other Chinese, English for en; Simplified otherwise.
- */
-export function detectLocale(languages: readonly string[]): Locale {
-  for (const tag of languages.map((language) => language.toLowerCase())) {
-    if (/^zh-(?:tw|hk|mo|hant)\b/.test(tag)) return 'zh-TW'
-    if (tag === 'zh' || tag.startsWith('zh-')) return 'zh-CN'
-    if (tag === 'en' || tag.startsWith('en-')) return 'en'
+async function apply(value: Locale): Promise<void> {
+  const choice = ++latest
+  let strings: Messages
+  try {
+    strings = await loaders[value]()
+  } catch {
+    // Offline or a failed chunk: keep speaking the language already on screen.
+    return
   }
-  return DEFAULT_LOCALE
-}
-
-function apply(value: Locale) {
+  if (choice !== latest) return
+  loaded[value] = strings
   locale.value = value
   document.documentElement.lang = value
 }
 
-/** The language chosen on the page before, or else the browser's. */
-export function startLocale(storage: Storage, languages: readonly string[]): void {
-  const saved = storage.getItem(STORAGE_KEY)
-  apply(isLocale(saved) ? saved : detectLocale(languages))
+/** The language chosen on the page before, or else the browser's; resolves once loaded. */
+export function startLocale(storage: Storage, languages: readonly string[]): Promise<void> {
+  return apply(initialLocale(storage, languages))
 }
 
 /** A choice made on the page, remembered for the next visit. */
-export function chooseLocale(value: Locale, storage: Storage = localStorage): void {
-  storage.setItem(STORAGE_KEY, value)
-  apply(value)
+export function chooseLocale(value: Locale, storage: Storage = localStorage): Promise<void> {
+  storage.setItem(LOCALE_STORAGE_KEY, value)
+  return apply(value)
 }
 
 /** The UI language as `/sns/userinfo` names it, so WeChat's region names match the page. */
 export function wechatLang(): WechatLang | undefined {
-  return locale.value ? WECHAT_LANGS[locale.value] : undefined
+  return locale.value ? WECHAT_LANG_OF[locale.value] : undefined
 }

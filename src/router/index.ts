@@ -2,12 +2,13 @@ import {
   createRouter,
   createWebHistory,
   START_LOCATION,
+  type RouteLocationNormalized,
   type Router,
   type RouteRecordRaw,
 } from 'vue-router'
-import { readCallbackParams } from '@/auth/callback'
+import { CALLBACK_PATH, readCallbackParams } from '@/auth/callback'
 import { canAuthorize, currentClient, isNonWechatAllowed } from '@/auth/client'
-import { beginWechatLogin, CALLBACK_PATH } from '@/auth/login'
+import { beginWechatLogin } from '@/auth/login'
 import { useSessionStore } from '@/stores/session'
 import HomeView from '@/views/HomeView.vue'
 
@@ -40,6 +41,20 @@ export const routes: RouteRecordRaw[] = [
   { path: '/:pathMatch(.*)*', redirect: '/' },
 ]
 
+/**
+ * Starts downloading a lazy page's code while the guard asks for the session, instead of
+ * after: on a slow link that is one round trip fewer before the page shows. The router's
+ * own import later gets the same module.
+ */
+function preloadPage(to: RouteLocationNormalized): void {
+  for (const record of to.matched) {
+    const component = record.components?.default
+    if (typeof component === 'function') {
+      void (component as () => Promise<unknown>)().catch(() => undefined)
+    }
+  }
+}
+
 /** The login guard: takes WeChat's callback off the URL and sends the unsigned to WeChat. */
 export function installGuards(router: Router): void {
   router.beforeEach(async (to, from) => {
@@ -53,6 +68,7 @@ export function installGuards(router: Router): void {
       return true
     }
     if (!to.meta.requiresAuth) return true
+    preloadPage(to)
     try {
       if (await session.restore()) return true
       // WeChat would refuse other browsers; they get a page to continue in WeChat instead.

@@ -1,6 +1,8 @@
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { ref } from 'vue'
-import { deleteSession, getSession, LoginFailure, postSessionRefresh, postWechatLogin } from '@/api'
+import { LoginFailure } from '@/api/failure'
+import { getSession, postWechatLogin } from '@/api/session'
+import { takeArrival } from '@/auth/arrival'
 import type { CallbackParams } from '@/auth/callback'
 import { takePendingLogin } from '@/auth/pending'
 import { DEFAULT_RETURN_TO } from '@/auth/return-to'
@@ -22,6 +24,16 @@ const FRESH_CODE_HELPS: ReadonlySet<LoginErrorCode> = new Set([
   'code_used',
   'wechat_busy',
 ])
+
+/**
+ * The requests behind the profile page's buttons, with axios, loaded on the first tap
+ * rather than with every page. A failed download is a network failure like any other.
+ */
+function loadActions(): Promise<typeof import('@/api')> {
+  return import('@/api').catch(() => {
+    throw new LoginFailure('network_error')
+  })
+}
 
 export const useSessionStore = defineStore('session', () => {
   const user = ref<SessionUser | null>(null)
@@ -72,9 +84,12 @@ export const useSessionStore = defineStore('session', () => {
    * the browser back to WeChat for a fresh code (once per user action, never in a loop).
    */
   async function completeLogin(): Promise<string | null> {
-    const params = callback.value
+    // The callback page's first script may have checked the callback and sent the code
+    // already (auth/arrival.ts); its findings then stand in for the same checks here.
+    const arrival = takeArrival()
+    const params = arrival?.params ?? callback.value
     callback.value = null
-    const pending = takePendingLogin(localStorage, Date.now())
+    const pending = arrival ? arrival.pending : takePendingLogin(localStorage, Date.now())
     if (pending) returnTo.value = pending.returnTo
     if (!params) {
       // A reload of the sign-in page: the code already left the URL.
@@ -90,7 +105,10 @@ export const useSessionStore = defineStore('session', () => {
     }
     if (!params.state || pending.state !== params.state) throw new LoginFailure('state_invalid')
     try {
-      setUser(await postWechatLogin({ code: params.code, state: params.state, lang: wechatLang() }))
+      const login =
+        arrival?.login ??
+        postWechatLogin({ code: params.code, state: params.state, lang: wechatLang() })
+      setUser(await login)
     } catch (error) {
       if (!(error instanceof LoginFailure)) throw error
       if (error.code === 'code_used' && (await restore())) return returnTo.value
@@ -114,6 +132,7 @@ export const useSessionStore = defineStore('session', () => {
    */
   async function refreshProfile(here: string): Promise<void> {
     try {
+      const { postSessionRefresh } = await loadActions()
       setUser(await postSessionRefresh())
     } catch (error) {
       if (error instanceof LoginFailure && error.code === 'reauth_required') {
@@ -128,6 +147,7 @@ export const useSessionStore = defineStore('session', () => {
   /** Forgets the user here even when the request fails, so a shared phone is never left signed in. */
   async function signOut() {
     try {
+      const { deleteSession } = await loadActions()
       await deleteSession()
     } finally {
       setUser(null)

@@ -4,6 +4,7 @@ import {
   type AxiosResponse,
   type InternalAxiosRequestConfig,
 } from 'axios'
+import { vi } from 'vitest'
 import { http } from '@/api'
 
 export interface RecordedRequest {
@@ -15,8 +16,9 @@ export interface RecordedRequest {
 type Reply = { status: number; body?: unknown } | 'network-error'
 
 /**
- * Answers the app's real axios instance from a table keyed by "METHOD /path", and
- * records every request, so tests see exactly what the SPA sends.
+ * Answers the app's requests from a table keyed by "METHOD /path", through both ways
+ * they leave: the real axios instance (`@/api`) and `fetch` (`@/api/session`). Every
+ * request is recorded in order, so tests see exactly what the SPA sends.
  */
 export function fakeApi(table: Record<string, Reply>) {
   const requests: RecordedRequest[] = []
@@ -45,5 +47,20 @@ export function fakeApi(table: Record<string, Reply>) {
     return response
   }
   http.defaults.adapter = adapter
+  vi.stubGlobal('fetch', async (input: string, init: RequestInit = {}) => {
+    const method = (init.method ?? 'GET').toUpperCase()
+    const url = String(input)
+    requests.push({
+      method,
+      url,
+      body: typeof init.body === 'string' ? JSON.parse(init.body) : undefined,
+    })
+    const reply = table[`${method} ${url}`]
+    if (!reply || reply === 'network-error') throw new TypeError('Failed to fetch')
+    return new Response(reply.body === undefined ? null : JSON.stringify(reply.body), {
+      status: reply.status,
+      headers: { 'Content-Type': 'application/json' },
+    })
+  })
   return requests
 }

@@ -27,24 +27,24 @@ describe('detectLocale', () => {
 })
 
 describe('startLocale and chooseLocale', () => {
-  it('follows the browser and marks the document', () => {
-    startLocale(localStorage, ['zh-TW'])
+  it('follows the browser and marks the document', async () => {
+    await startLocale(localStorage, ['zh-TW'])
     expect(locale.value).toBe('zh-TW')
     expect(document.documentElement.lang).toBe('zh-TW')
   })
 
-  it('remembers a choice over the browser', () => {
-    chooseLocale('en')
+  it('remembers a choice over the browser', async () => {
+    await chooseLocale('en')
     expect(localStorage.getItem('wx-login:locale')).toBe('en')
     locale.value = null
-    startLocale(localStorage, ['zh-CN'])
+    await startLocale(localStorage, ['zh-CN'])
     expect(locale.value).toBe('en')
     expect(document.documentElement.lang).toBe('en')
   })
 
-  it('ignores a stored value it does not know', () => {
+  it('ignores a stored value it does not know', async () => {
     localStorage.setItem('wx-login:locale', 'fr')
-    startLocale(localStorage, ['zh-HK'])
+    await startLocale(localStorage, ['zh-HK'])
     expect(locale.value).toBe('zh-TW')
   })
 })
@@ -58,8 +58,8 @@ describe('wechatLang', () => {
     ['zh-CN', 'zh_CN'],
     ['zh-TW', 'zh_TW'],
     ['en', 'en'],
-  ] as const)('names %s as %s', (value, expected) => {
-    chooseLocale(value)
+  ] as const)('names %s as %s', async (value, expected) => {
+    await chooseLocale(value)
     expect(wechatLang()).toBe(expected)
   })
 })

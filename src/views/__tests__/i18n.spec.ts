@@ -2,7 +2,7 @@ import { flushPromises, mount } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createMemoryHistory, createRouter } from 'vue-router'
-import { LoginFailure } from '@/api'
+import { LoginFailure } from '@/api/failure'
 import { savePendingLogin } from '@/auth/pending'
 import { chooseLocale, locale } from '@/locales'
 import { installGuards, routes } from '@/router'
@@ -49,7 +49,8 @@ describe('languages', () => {
     expect(english.attributes('aria-pressed')).toBe('false')
 
     await english.trigger('click')
-    expect(wrapper.get('h1').text()).toBe('WeChat sign-in')
+    // English is fetched on demand (a chunk of its own in a build).
+    await vi.waitFor(() => expect(wrapper.get('h1').text()).toBe('WeChat sign-in'))
     expect(wrapper.get('a.weui-btn_primary').text()).toBe('Sign in with WeChat')
     expect(document.title).toBe('WeChat sign-in')
     expect(document.documentElement.lang).toBe('en')
@@ -57,7 +58,7 @@ describe('languages', () => {
     expect(localStorage.getItem('wx-login:locale')).toBe('en')
 
     await wrapper.get('footer nav button[lang=zh-TW]').trigger('click')
-    expect(wrapper.get('h1').text()).toBe('微信登入')
+    await vi.waitFor(() => expect(wrapper.get('h1').text()).toBe('微信登入'))
     expect(document.title).toBe('微信登入')
   })
 
@@ -67,7 +68,7 @@ describe('languages', () => {
     expect(wrapper.get('h1').text()).toBe('服务配置有误')
     expect(document.title).toBe('服务配置有误')
 
-    chooseLocale('en')
+    await chooseLocale('en')
     await flushPromises()
     expect(wrapper.get('h1').text()).toBe('Service misconfigured')
     expect(wrapper.get('[data-testid=error-message]').text()).toBe(
@@ -87,7 +88,7 @@ describe('languages', () => {
   })
 
   it('asks WeChat for the profile in the page language', async () => {
-    chooseLocale('zh-TW')
+    await chooseLocale('zh-TW')
     savePendingLogin(localStorage, 'STATE1', '/profile', Date.now())
     useSessionStore().receiveCallback({ code: 'CODE1', state: 'STATE1' })
     const requests = fakeApi({ 'POST /api/auth/wechat': { status: 200, body: { user: USER } } })
