@@ -1,5 +1,6 @@
-import { EncryptJWT, jwtDecrypt } from 'jose'
+import { jwtDecrypt } from 'jose'
 import type { SessionUser } from '../../src/contract.ts'
+import { sealCompact } from './jwe.ts'
 import { deriveKey } from './keys.ts'
 
 export const SESSION_COOKIE = 'wx_session'
@@ -28,11 +29,13 @@ export async function sealSession(
   nowS: number,
   authTime = nowS,
 ): Promise<string> {
-  return new EncryptJWT({ user, auth_time: authTime })
-    .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
-    .setIssuedAt(nowS)
-    .setExpirationTime(Math.min(nowS + SESSION_TTL_S, authTime + SESSION_MAX_AGE_S))
-    .encrypt(await deriveKey(secret, 'session'))
+  const claims = {
+    user,
+    auth_time: authTime,
+    iat: nowS,
+    exp: Math.min(nowS + SESSION_TTL_S, authTime + SESSION_MAX_AGE_S),
+  }
+  return sealCompact(JSON.stringify(claims), await deriveKey(secret, 'session'))
 }
 
 /** The session, or null when the token is absent, tampered with, foreign or expired. */

@@ -1,6 +1,7 @@
 import type { Store } from '@netlify/blobs'
-import { compactDecrypt, CompactEncrypt } from 'jose'
+import { compactDecrypt } from 'jose'
 import type { WechatScope } from '../../src/contract.ts'
+import { sealCompact } from './jwe.ts'
 import { deriveKey } from './keys.ts'
 import type { WebAccessToken } from './wechat.ts'
 
@@ -40,9 +41,7 @@ export async function saveTokens(
         ? previous.refreshExpiresAt
         : nowMs + REFRESH_TOKEN_TTL_MS,
   }
-  const sealed = await new CompactEncrypt(new TextEncoder().encode(JSON.stringify(record)))
-    .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
-    .encrypt(await deriveKey(secret, 'tokens'))
+  const sealed = sealCompact(JSON.stringify(record), await deriveKey(secret, 'tokens'))
   await store.set(token.openid, sealed)
   return record
 }
