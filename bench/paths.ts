@@ -7,6 +7,8 @@ export const RESULTS_DIR = join(BENCH_DIR, 'results')
 
 /** Apart from the e2e run's (8877, 8878) and `npm run dev`'s (8888, 8899). */
 export const APP_PORT = Number(process.env.BENCH_APP_PORT) || 8867
+/** `netlify serve` itself, behind the compressing proxy on APP_PORT (servers.ts). */
+export const SERVE_PORT = Number(process.env.BENCH_SERVE_PORT) || 8866
 export const EMULATOR_PORT = Number(process.env.BENCH_EMULATOR_PORT) || 8868
 export const FLOOR_PORT = Number(process.env.BENCH_FLOOR_PORT) || 8869
 

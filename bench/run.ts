@@ -23,6 +23,7 @@ import {
   EMULATOR_PORT,
   EMULATOR_URL,
   FLOOR_PORT,
+  SERVE_PORT,
   PROJECT_DIR,
   RESULTS_DIR,
 } from './paths.ts'
@@ -32,6 +33,7 @@ import {
   copySite,
   removeSite,
   serveStatic,
+  startCompressingProxy,
   startEmulatorProcess,
   startNetlifyServe,
   stopAll,
@@ -518,6 +520,7 @@ async function main() {
   const load = loadavg()[0]!.toFixed(2)
   await mkdir(join(RESULTS_DIR, 'logs'), { recursive: true })
   let floor: { url: string; close: () => Promise<void> } | undefined
+  let cdn: { url: string; close: () => Promise<void> } | undefined
   try {
     step('copying the working tree and starting the emulator and netlify serve')
     site = await copySite({
@@ -525,12 +528,13 @@ async function main() {
       'auth/floor-callback.js': 'floor/callback.js',
     })
     await startEmulatorProcess(EMULATOR_PORT)
-    const serving = startNetlifyServe(site, APP_PORT, EMULATOR_URL)
+    const serving = startNetlifyServe(site, SERVE_PORT, EMULATOR_URL)
     serving.catch(() => undefined)
     step('building the floor app and analysing the app chunks')
     const { dist: floorDist, chunks: floorChunks } = await buildFloor()
     const chunks = await analyzeChunks(site, emulatorEnv(EMULATOR_URL))
     await serving
+    cdn = await startCompressingProxy(APP_PORT, `http://127.0.0.1:${SERVE_PORT}`)
     floor = await serveStatic(floorDist, FLOOR_PORT, { user: { nickname: '微信用户小明' } })
 
     const browser = await launchChromium()
@@ -585,6 +589,7 @@ async function main() {
     process.exitCode = failed.length > 0 ? 1 : 0
   } finally {
     await floor?.close()
+    await cdn?.close()
     await cleanUp()
   }
 }

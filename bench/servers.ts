@@ -1,10 +1,11 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
 import { cp, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises'
-import { createServer, type Server } from 'node:http'
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { extname, join, normalize, relative, resolve, sep } from 'node:path'
 import { promisify } from 'node:util'
+import { createGzip } from 'node:zlib'
 import { emulatorEnv } from '../scripts/emulator-env.ts'
 import { BENCH_DIR, PROJECT_DIR, RESULTS_DIR } from './paths.ts'
 
@@ -195,6 +196,78 @@ export async function startBlobsProcess(
   return { proc, port }
 }
 
+/**
+ * Whether to gzip an answer, as Netlify's CDN does for text: `netlify serve` and a plain
+ * Node server send bodies as they are, and a phone on a slow link never would receive them
+ * that way. Both sides of every comparison go through this same rule.
+ */
+function shouldGzip(req: IncomingMessage, contentType: string, encoded: boolean): boolean {
+  const accepts = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))
+  const text = /^(?:text\/|application\/(?:json|javascript)|image\/svg\+xml)/.test(contentType)
+  return accepts && text && !encoded
+}
+
+/** Hop-by-hop headers, which a proxy does not pass on. */
+const HOP_BY_HOP = ['connection', 'keep-alive', 'transfer-encoding', 'content-length']
+
+/** Listens on 127.0.0.1:`port`, answering closeAllConnections() and close(). */
+async function listen(server: Server, port: number) {
+  await new Promise<void>((done, fail) => {
+    server.once('error', fail)
+    server.listen(port, '127.0.0.1', done)
+  })
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((done) => {
+        server.closeAllConnections()
+        server.close(() => done())
+      }),
+  }
+}
+
+/**
+ * The CDN in front of `netlify serve`: passes every request through unchanged and gzips
+ * text answers on the way back (see `shouldGzip`).
+ */
+export async function startCompressingProxy(
+  port: number,
+  target: string,
+): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createServer((req, res) => {
+    const upstream = httpRequest(
+      new URL(req.url ?? '/', target),
+      { method: req.method, headers: req.headers },
+      (answer) => {
+        const headers = { ...answer.headers }
+        for (const name of HOP_BY_HOP) delete headers[name]
+        const type = String(answer.headers['content-type'] ?? '')
+        const length = answer.headers['content-length']
+        if (!shouldGzip(req, type, Boolean(answer.headers['content-encoding']))) {
+          res.writeHead(
+            answer.statusCode ?? 502,
+            length ? { ...headers, 'content-length': length } : headers,
+          )
+          answer.pipe(res)
+          return
+        }
+        res.writeHead(answer.statusCode ?? 502, {
+          ...headers,
+          'content-encoding': 'gzip',
+          vary: 'Accept-Encoding',
+        })
+        answer.pipe(createGzip()).pipe(res)
+      },
+    )
+    upstream.on('error', () => {
+      if (!res.headersSent) res.writeHead(502)
+      res.end()
+    })
+    req.pipe(upstream)
+  })
+  return listen(server, port)
+}
+
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -225,27 +298,20 @@ export async function serveStatic(
       const isFile = inside && (await stat(file).catch(() => null))?.isFile()
       const target = isFile ? file : join(root, 'index.html')
       const body = await readFile(target)
+      const type = TYPES[extname(target)] ?? 'application/octet-stream'
+      const gzip = shouldGzip(req, type, false)
       // Same revalidation policy as `netlify serve` answers with, so neither side is cached longer.
       res.writeHead(200, {
-        'Content-Type': TYPES[extname(target)] ?? 'application/octet-stream',
+        'Content-Type': type,
         'Cache-Control': 'public, max-age=0',
+        ...(gzip ? { 'Content-Encoding': 'gzip', Vary: 'Accept-Encoding' } : {}),
       })
-      res.end(body)
+      if (gzip) createGzip().end(body).pipe(res)
+      else res.end(body)
     })().catch(() => {
       res.writeHead(500)
       res.end()
     })
   })
-  await new Promise<void>((done, fail) => {
-    server.once('error', fail)
-    server.listen(port, '127.0.0.1', done)
-  })
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise((done) => {
-        server.closeAllConnections()
-        server.close(() => done())
-      }),
-  }
+  return listen(server, port)
 }
