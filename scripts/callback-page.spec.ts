@@ -35,6 +35,14 @@ describe('callback.html in a build', () => {
       expect.stringMatching(/^assets\/SignInView-[\w-]+\.js$/),
     ])
 
+    const styles = [...page.matchAll(/<link rel="stylesheet" crossorigin href="\/([^"]+)"/g)].map(
+      (match) => match[1],
+    )
+    expect(styles).toEqual([
+      expect.stringMatching(/^assets\/index-[\w-]+\.css$/),
+      expect.stringMatching(/^assets\/ProfileView-[\w-]+\.css$/),
+    ])
+
     // The arrival script waits for nothing: no import of the app's chunks.
     const arrival = files.get(scripts[0]!) ?? ''
     expect(arrival).not.toMatch(/\bimport\b/)

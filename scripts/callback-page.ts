@@ -82,12 +82,17 @@ export function callbackPage(): Plugin {
     async generateBundle(_, bundle) {
       const index = bundle['index.html']
       if (!index || index.type !== 'asset' || !existsSync(join(root, ARRIVAL))) return
-      const preloads = Object.values(bundle)
+      const pages = Object.values(bundle)
         .filter((chunk) => chunk.type === 'chunk')
         .filter((chunk) => SIGN_IN_PAGES.some((path) => chunk.facadeModuleId === join(root, path)))
-        .map((chunk) => `<link rel="modulepreload" crossorigin href="/${chunk.fileName}">`)
-      if (preloads.length !== SIGN_IN_PAGES.length) {
-        this.error(`${CALLBACK_HTML}: found ${preloads.length} of ${SIGN_IN_PAGES.join(', ')}`)
+      // Each page's stylesheet too: the router would add it only when the page is asked for.
+      const styles = pages.flatMap((chunk) => [...(chunk.viteMetadata?.importedCss ?? [])])
+      const preloads = [
+        ...styles.map((file) => `<link rel="stylesheet" crossorigin href="/${file}">`),
+        ...pages.map((chunk) => `<link rel="modulepreload" crossorigin href="/${chunk.fileName}">`),
+      ]
+      if (pages.length !== SIGN_IN_PAGES.length) {
+        this.error(`${CALLBACK_HTML}: found ${pages.length} of ${SIGN_IN_PAGES.join(', ')}`)
       }
       const arrival = await bundleArrival(root)
       this.emitFile({ type: 'asset', fileName: arrival.fileName, source: arrival.code })

@@ -144,24 +144,5 @@ export const en: Messages = {
     refreshing: 'Refreshing…',
     refreshed: 'Profile updated',
   },
-  openInWechat: {
-    browser: {
-      title: 'Open in WeChat',
-      lead: 'Scan the QR code above with WeChat to continue there',
-    },
-    wecom: {
-      title: 'Open in WeChat',
-      lead: 'WeCom cannot sign in to WeChat Official Accounts. Copy the link and open it in WeChat',
-    },
-    miniprogram: {
-      title: 'Open from the Official Account',
-      lead: 'Pages inside a Mini Program cannot use Official Account sign-in. Copy the link and open it from a WeChat chat or the Official Account',
-    },
-    qrAlt: 'QR code of this page',
-    copy: 'Copy link',
-    copied: 'Copied',
-    copyFailed: 'Cannot copy automatically. Press and hold, or select the link above to copy it',
-    continueAnyway: 'Continue (development only)',
-  },
   errors,
 }

@@ -148,25 +148,6 @@ export const zhCN = {
     refreshing: '正在刷新…',
     refreshed: '资料已更新',
   },
-  openInWechat: {
-    browser: {
-      title: '请在微信中打开',
-      lead: '用微信扫一扫上方二维码，即可在微信中继续',
-    },
-    wecom: {
-      title: '请在微信中打开',
-      lead: '企业微信不支持微信公众号登录，请复制链接后在微信中打开',
-    },
-    miniprogram: {
-      title: '请在公众号中打开',
-      lead: '小程序中的网页无法使用公众号网页授权登录，请复制链接后在微信聊天或公众号中打开',
-    },
-    qrAlt: '当前页面的二维码',
-    copy: '复制链接',
-    copied: '已复制',
-    copyFailed: '无法自动复制，请长按或选中上方链接手动复制',
-    continueAnyway: '继续（仅限开发环境）',
-  },
   errors,
 }
 

@@ -137,24 +137,5 @@ export const zhTW: Messages = {
     refreshing: '正在重新整理…',
     refreshed: '資料已更新',
   },
-  openInWechat: {
-    browser: {
-      title: '請在微信中開啟',
-      lead: '用微信掃一掃上方 QR 碼，即可在微信中繼續',
-    },
-    wecom: {
-      title: '請在微信中開啟',
-      lead: '企業微信不支援微信公眾號登入，請複製連結後在微信中開啟',
-    },
-    miniprogram: {
-      title: '請在公眾號中開啟',
-      lead: '小程式中的網頁無法使用公眾號網頁授權登入，請複製連結後在微信聊天或公眾號中開啟',
-    },
-    qrAlt: '目前頁面的 QR 碼',
-    copy: '複製連結',
-    copied: '已複製',
-    copyFailed: '無法自動複製，請長按或選取上方連結手動複製',
-    continueAnyway: '繼續（僅限開發環境）',
-  },
   errors,
 }
