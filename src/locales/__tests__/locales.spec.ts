@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { chooseLocale, detectLocale, locale, startLocale, wechatLang } from '@/locales'
-import { zhCN } from '@/locales/zh-CN'
 
 afterEach(() => {
   localStorage.clear()
@@ -63,12 +61,5 @@ describe('wechatLang', () => {
   ] as const)('names %s as %s', async (value, expected) => {
     await chooseLocale(value)
     expect(wechatLang()).toBe(expected)
-  })
-})
-
-describe('index.html', () => {
-  it('shows the app’s loading words until the app mounts', () => {
-    const html = readFileSync('index.html', 'utf8') // vitest runs from the project root
-    expect(html).toContain(`<p class="weui-msg__title">${zhCN.loading}</p>`)
   })
 })
