@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { build, type Rollup } from 'vite'
+import { SIGNING_IN_SHELL } from './callback-page.ts'
 
 /**
  * The production build of the two pages, in memory: what the browser is told to fetch on
@@ -49,10 +50,14 @@ describe('callback.html in a build', () => {
     expect(arrival).toContain('/auth/callback')
     expect(arrival).toContain('wechat-login:arrival')
 
+    // 正在登录… from the HTML, until the app replaces it.
+    expect(page).toContain(`<div id="app">${SIGNING_IN_SHELL}</div>`)
+
     // Every other page gets the app alone.
     const index = files.get('index.html') ?? ''
     expect(index).toContain(`src="/${scripts[1]}"`)
     expect(index).not.toContain('arrival-')
     expect(index).not.toContain('modulepreload')
+    expect(index).toContain('<div id="app"></div>')
   }, 60_000)
 })

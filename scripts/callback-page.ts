@@ -12,6 +12,19 @@ const ARRIVAL = 'src/arrival.ts'
 /** The pages a sign-in shows (正在登录…, then the profile): lazy routes elsewhere. */
 const SIGN_IN_PAGES = ['src/views/SignInView.vue', 'src/views/ProfileView.vue']
 
+/**
+ * What the callback page shows from its HTML until the app has mounted (Vue replaces it):
+ * SignInView's 正在登录… (zh-CN's `signIn.pending`), with the app's delayed fade-in, so a
+ * fast link never sees it flash. Only here: on a page with an early first paint,
+ * Lighthouse counts the app's start-up script as blocking time, and this is the page
+ * where a slow link waits longest (the sign-in itself).
+ */
+export const SIGNING_IN_SHELL =
+  '<div class="app"><main><div class="weui-msg app-delayed" aria-live="polite">' +
+  '<div class="weui-msg__icon-area"><i class="weui-loading" aria-hidden="true"></i></div>' +
+  '<header class="weui-msg__text-area"><h1 class="weui-msg__title">正在登录…</h1></header>' +
+  '</div></main></div>'
+
 /** A <script> tag in front of the page's others, so the browser requests it first. */
 function withScript(html: string, src: string): string {
   const tag = `<script type="module" crossorigin src="${src}"></script>`
@@ -99,10 +112,9 @@ export function callbackPage(): Plugin {
       this.emitFile({
         type: 'asset',
         fileName: CALLBACK_HTML,
-        source: withScript(String(index.source), `/${arrival.fileName}`).replace(
-          '</head>',
-          `  ${preloads.join('\n    ')}\n  </head>`,
-        ),
+        source: withScript(String(index.source), `/${arrival.fileName}`)
+          .replace('</head>', `  ${preloads.join('\n    ')}\n  </head>`)
+          .replace('<div id="app"></div>', `<div id="app">${SIGNING_IN_SHELL}</div>`),
       })
     },
   }

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { chooseLocale, detectLocale, locale, startLocale, wechatLang } from '@/locales'
+import { zhCN } from '@/locales/zh-CN'
 
 afterEach(() => {
   localStorage.clear()
@@ -61,5 +63,13 @@ describe('wechatLang', () => {
   ] as const)('names %s as %s', async (value, expected) => {
     await chooseLocale(value)
     expect(wechatLang()).toBe(expected)
+  })
+})
+
+describe('the callback page', () => {
+  it('shows SignInView’s own words from its HTML until the app mounts', () => {
+    // scripts/callback-page.ts is build tooling (node); its text is checked against zh-CN here.
+    const plugin = readFileSync('scripts/callback-page.ts', 'utf8') // vitest runs from the project root
+    expect(plugin).toContain(`<h1 class="weui-msg__title">${zhCN.signIn.pending}</h1>`)
   })
 })
