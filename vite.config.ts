@@ -1,7 +1,7 @@
 import { fileURLToPath, URL } from 'node:url'
 import { defineConfig, loadEnv } from 'vite'
 import vue from '@vitejs/plugin-vue'
-import { earlyPages } from './scripts/early-pages.ts'
+import { callbackPage } from './scripts/callback-page.ts'
 import { OFFICIAL_AUTHORIZE_URL } from './src/contract.ts'
 
 export default defineConfig(({ mode }) => {
@@ -18,7 +18,7 @@ export default defineConfig(({ mode }) => {
   return {
     // Every component is <script setup>: without the Options API, Vue's runtime is ~1.7 KB
     // gzip smaller (the floor app in bench/ is built with this config too).
-    plugins: [vue({ features: { optionsAPI: false } }), earlyPages()],
+    plugins: [vue({ features: { optionsAPI: false } }), callbackPage()],
     define: {
       __APP_CONFIG__: JSON.stringify(appConfig),
     },

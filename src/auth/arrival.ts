@@ -1,19 +1,16 @@
 import { LoginFailure } from '@/api/failure'
-import { getSession, postWechatLogin } from '@/api/session'
+import { postWechatLogin } from '@/api/session'
 import type { LoginErrorCode, SessionUser } from '@/contract'
 import { initialLocale, WECHAT_LANG_OF } from '@/locales/detect'
 import { CALLBACK_PATH, readCallbackParams, type CallbackParams } from './callback'
-import { SIGNED_IN_HINT_KEY } from './hint'
 import { takePendingLogin, type PendingLogin } from './pending'
 
 /**
- * A page's first act, before the app's code has arrived: the one API request its first
- * screen needs is sent at once, so on a slow link it travels while the app downloads
- * instead of after it. On the callback page that is the sign-in: WeChat's callback is
- * checked against the login this browser started and, when they match, the code goes out.
- * On the profile page it is the session, when one is believed to exist. The session store
- * takes the results (`takeArrival`, `takeEarlySession`) and does the rest; the checks here
- * are exactly its own, so the two never disagree.
+ * The callback page's first act, before the app's code has arrived: it checks WeChat's
+ * callback against the login this browser started and, when they match, sends the code at
+ * once. On a slow link that request then travels while the app downloads, instead of
+ * after it. The session store takes the result (`takeArrival`) and does the rest; the
+ * checks here are exactly its own, so the two never disagree about a callback.
  */
 export interface Arrival {
   params: CallbackParams
@@ -29,7 +26,7 @@ export type LoginOutcome =
 
 /**
  * What waits for the app. In a build this module runs twice, bundled into the callback
- * page's first script and into the app (scripts/early-pages.ts): the two copies meet in
+ * page's first script and into the app (scripts/callback-page.ts): the two copies meet in
  * a registered symbol on the global object, not in a module variable, and pass only plain
  * data, since each copy has its own LoginFailure class and `instanceof` fails across them.
  */
@@ -39,11 +36,10 @@ interface Found {
   outcome: Promise<LoginOutcome> | null
 }
 const SLOT = Symbol.for('wechat-login:arrival')
-const SESSION_SLOT = Symbol.for('wechat-login:early-session')
-type Slot = { [SLOT]?: Found; [SESSION_SLOT]?: Promise<LoginOutcome> }
+type Slot = { [SLOT]?: Found }
 
-function settle(request: Promise<SessionUser>): Promise<LoginOutcome> {
-  return request.then(
+function settle(login: Promise<SessionUser>): Promise<LoginOutcome> {
+  return login.then(
     (user) => ({ ok: true, user }),
     (error: unknown) =>
       error instanceof LoginFailure
@@ -58,12 +54,7 @@ export function startArrival(
   languages: readonly string[],
   now: number,
 ): void {
-  if (location.pathname !== CALLBACK_PATH) {
-    if (storage.getItem(SIGNED_IN_HINT_KEY)) {
-      ;(globalThis as Slot)[SESSION_SLOT] = settle(getSession())
-    }
-    return
-  }
+  if (location.pathname !== CALLBACK_PATH) return
   const params = readCallbackParams(location.search)
   if (!params) return
   const pending = takePendingLogin(storage, now)
@@ -75,14 +66,6 @@ export function startArrival(
   ;(globalThis as Slot)[SLOT] = { params, pending, outcome }
 }
 
-/** The request's result as this copy's types: the user, or this copy's LoginFailure. */
-function unsettle(outcome: Promise<LoginOutcome>): Promise<SessionUser> {
-  return outcome.then((result) => {
-    if (result.ok) return result.user
-    throw new LoginFailure(result.code, result.status)
-  })
-}
-
 /** What the callback page found on arrival, once; null on any other page or later. */
 export function takeArrival(): Arrival | null {
   const slot = globalThis as Slot
@@ -90,13 +73,9 @@ export function takeArrival(): Arrival | null {
   delete slot[SLOT]
   if (!found) return null
   const { params, pending, outcome } = found
-  return { params, pending, login: outcome ? unsettle(outcome) : null }
-}
-
-/** The `GET /api/session` the page's first script sent, once; null when it sent none. */
-export function takeEarlySession(): Promise<SessionUser> | null {
-  const slot = globalThis as Slot
-  const outcome = slot[SESSION_SLOT]
-  delete slot[SESSION_SLOT]
-  return outcome ? unsettle(outcome) : null
+  const login = outcome?.then((result) => {
+    if (result.ok) return result.user
+    throw new LoginFailure(result.code, result.status)
+  })
+  return { params, pending, login: login ?? null }
 }

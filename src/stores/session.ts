@@ -2,8 +2,7 @@ import { acceptHMRUpdate, defineStore } from 'pinia'
 import { ref } from 'vue'
 import { LoginFailure } from '@/api/failure'
 import { getSession, postWechatLogin } from '@/api/session'
-import { takeArrival, takeEarlySession } from '@/auth/arrival'
-import { SIGNED_IN_HINT_KEY } from '@/auth/hint'
+import { takeArrival } from '@/auth/arrival'
 import type { CallbackParams } from '@/auth/callback'
 import { takePendingLogin } from '@/auth/pending'
 import { DEFAULT_RETURN_TO } from '@/auth/return-to'
@@ -11,6 +10,13 @@ import { beginWechatLogin } from '@/auth/login'
 import { mayRetryAutomatically, resetAutomaticRetry } from '@/auth/retry'
 import type { LoginErrorCode, SessionUser } from '@/contract'
 import { wechatLang } from '@/locales'
+
+/**
+ * Set while a session cookie is believed to exist. The cookie itself is HttpOnly, so
+ * without this hint every visit to a protected page would ask the API first, an extra
+ * round trip before the redirect to WeChat.
+ */
+const HINT_KEY = 'wx-login:signed-in'
 
 /** Failures a new code can cure: the code was bad, spent, or burnt by WeChat's -1. */
 const FRESH_CODE_HELPS: ReadonlySet<LoginErrorCode> = new Set([
@@ -43,20 +49,19 @@ export const useSessionStore = defineStore('session', () => {
   function setUser(value: SessionUser | null) {
     user.value = value
     checked.value = true
-    if (value) localStorage.setItem(SIGNED_IN_HINT_KEY, '1')
-    else localStorage.removeItem(SIGNED_IN_HINT_KEY)
+    if (value) localStorage.setItem(HINT_KEY, '1')
+    else localStorage.removeItem(HINT_KEY)
   }
 
   /** The signed-in user, asking the server at most once per page load. */
   async function restore(): Promise<SessionUser | null> {
     if (checked.value) return user.value
-    if (!localStorage.getItem(SIGNED_IN_HINT_KEY)) {
+    if (!localStorage.getItem(HINT_KEY)) {
       checked.value = true
       return null
     }
     try {
-      // The profile page's first script may have asked already (auth/arrival.ts).
-      setUser(await (takeEarlySession() ?? getSession()))
+      setUser(await getSession())
     } catch (error) {
       if (error instanceof LoginFailure && error.status === 401) setUser(null)
       else throw error

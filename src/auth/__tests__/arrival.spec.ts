@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { LoginFailure } from '@/api/failure'
 import { fakeApi } from '@/test/fake-api'
 import { USER } from '@/test/fixtures'
-import { startArrival, takeArrival, takeEarlySession } from '../arrival'
+import { startArrival, takeArrival } from '../arrival'
 import { savePendingLogin } from '../pending'
 
 const NOW = Date.UTC(2026, 10, 24, 4, 0, 0)
@@ -17,7 +17,6 @@ describe('startArrival (the callback page’s first script)', () => {
   // Whatever a test left behind goes, unconsumed (taking it would leave a rejection unheard).
   afterEach(() => {
     delete (globalThis as Record<symbol, unknown>)[Symbol.for('wechat-login:arrival')]
-    delete (globalThis as Record<symbol, unknown>)[Symbol.for('wechat-login:early-session')]
   })
 
   it('sends the code at once when the state is the one this browser issued', async () => {
@@ -77,34 +76,7 @@ describe('startArrival (the callback page’s first script)', () => {
     startArrival(at('/auth/callback'), localStorage, ['zh-CN'], NOW)
     expect(requests).toEqual([])
     expect(takeArrival()).toBeNull()
-    expect(takeEarlySession()).toBeNull()
     expect(localStorage.getItem('wx-login:pending')).not.toBeNull()
-  })
-
-  it('asks for the session at once on the profile page when one is believed to exist', async () => {
-    localStorage.setItem('wx-login:signed-in', '1')
-    const requests = fakeApi({ 'GET /api/session': { status: 200, body: { user: USER } } })
-    startArrival(at('/profile'), localStorage, ['zh-CN'], NOW)
-    expect(requests).toEqual([{ method: 'GET', url: '/api/session', body: undefined }])
-    await expect(takeEarlySession()).resolves.toEqual(USER)
-    expect(takeEarlySession()).toBeNull()
-  })
-
-  it('hands an ended session over as the API’s 401', async () => {
-    localStorage.setItem('wx-login:signed-in', '1')
-    fakeApi({
-      'GET /api/session': {
-        status: 401,
-        body: { error: { code: 'not_signed_in', message: 'not signed in' } },
-      },
-    })
-    startArrival(at('/profile'), localStorage, ['zh-CN'], NOW)
-    const failure = await takeEarlySession()?.catch((error: unknown) => error)
-    expect(failure).toBeInstanceOf(LoginFailure)
-    expect([(failure as LoginFailure).code, (failure as LoginFailure).status]).toEqual([
-      'not_signed_in',
-      401,
-    ])
   })
 
   it('leaves plain data for the app, which has its own copy of this module in a build', async () => {

@@ -68,8 +68,8 @@ describe('wechatLang', () => {
 
 describe('the callback page', () => {
   it('shows SignInView’s own words from its HTML until the app mounts', () => {
-    // scripts/early-pages.ts is build tooling (node); its text is checked against zh-CN here.
-    const plugin = readFileSync('scripts/early-pages.ts', 'utf8') // vitest runs from the project root
+    // scripts/callback-page.ts is build tooling (node); its text is checked against zh-CN here.
+    const plugin = readFileSync('scripts/callback-page.ts', 'utf8') // vitest runs from the project root
     expect(plugin).toContain(`<h1 class="weui-msg__title">${zhCN.signIn.pending}</h1>`)
   })
 })

@@ -66,16 +66,6 @@ describe('session store', () => {
       expect(localStorage.getItem('wx-login:signed-in')).toBeNull()
     })
 
-    it('takes the session the profile page already asked for, without asking again', async () => {
-      localStorage.setItem('wx-login:signed-in', '1')
-      const requests = fakeApi({ 'GET /api/session': { status: 200, body: { user: USER } } })
-      startArrival({ pathname: '/profile', search: '' }, localStorage, ['zh-CN'], Date.now())
-      const store = useSessionStore()
-      expect(await store.restore()).toEqual(USER)
-      expect(await store.restore()).toEqual(USER)
-      expect(requests).toEqual([{ method: 'GET', url: '/api/session', body: undefined }])
-    })
-
     it('throws network_error when the API cannot be reached', async () => {
       localStorage.setItem('wx-login:signed-in', '1')
       fakeApi({ 'GET /api/session': 'network-error' })

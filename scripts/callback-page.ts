@@ -5,19 +5,13 @@ import { build } from 'esbuild'
 import type { Plugin } from 'vite'
 import { CALLBACK_PATH } from '../src/auth/callback.ts'
 
-/** The pages' first script: sends the page's one API request before the app has arrived. */
+/** The page WeChat's redirect lands on: netlify.toml serves it at CALLBACK_PATH. */
+const CALLBACK_HTML = 'callback.html'
+/** Its first script: sends the code before the app has arrived. */
 const ARRIVAL = 'src/arrival.ts'
+/** The pages a sign-in shows (正在登录…, then the profile): lazy routes elsewhere. */
+const SIGN_IN_PAGES = ['src/views/SignInView.vue', 'src/views/ProfileView.vue']
 
-/**
- * The pages that get their own HTML (netlify.toml serves each at its path), each with the
- * views its first screen shows preloaded. Every other path is index.html.
- */
-interface Page {
-  html: string
-  path: string
-  views: string[]
-  shell?: string
-}
 /**
  * What the callback page shows from its HTML until the app has mounted (Vue replaces it):
  * SignInView's 正在登录… (zh-CN's `signIn.pending`), with the app's delayed fade-in, so a
@@ -30,18 +24,6 @@ export const SIGNING_IN_SHELL =
   '<div class="weui-msg__icon-area"><i class="weui-loading" aria-hidden="true"></i></div>' +
   '<header class="weui-msg__text-area"><h1 class="weui-msg__title">正在登录…</h1></header>' +
   '</div></main></div>'
-
-const PAGES: Page[] = [
-  // WeChat's redirect: 正在登录…, then the profile.
-  {
-    html: 'callback.html',
-    path: CALLBACK_PATH,
-    views: ['src/views/SignInView.vue', 'src/views/ProfileView.vue'],
-    shell: SIGNING_IN_SHELL,
-  },
-  // A signed-in visit or reload: the session and the profile.
-  { html: 'profile.html', path: '/profile', views: ['src/views/ProfileView.vue'] },
-]
 
 /** A <script> tag in front of the page's others, so the browser requests it first. */
 function withScript(html: string, src: string): string {
@@ -80,27 +62,25 @@ async function bundleArrival(root: string): Promise<{ fileName: string; code: st
 }
 
 /**
- * Adds callback.html and profile.html to the build: index.html's page, made fast on a slow
- * link for the two paths whose first screen waits for the API:
+ * Adds callback.html to the build: index.html's page, made fast for WeChat's redirect on a
+ * slow link (netlify.toml serves it at /auth/callback):
  *
- * - their first script is src/arrival.ts, which runs without the app and sends the
- *   request (the sign-in, or the session). Vite joins every module script of a page into
- *   one entry, and no module of an entry runs until the whole graph has arrived, so a
- *   second <script> in the HTML would still wait for Vue. The arrival script is therefore
- *   bundled apart (esbuild, about 1 KB gzip, no imports) and placed in front; it hands its
- *   request to the app through `auth/arrival.ts`'s global slots. In development each
- *   script is its own module already, so the source is linked.
- * - the views the first screen shows are preloaded, with their stylesheets: the router
- *   would fetch them one after the other, after the app; named in the page, they download
- *   beside it.
+ * - its first script is src/arrival.ts, which runs without the app. Vite joins every
+ *   module script of a page into one entry, and no module of an entry runs until the whole
+ *   graph has arrived, so a second <script> in the HTML would still wait for Vue. The
+ *   arrival script is therefore bundled apart (esbuild, about 1 KB gzip, no imports) and
+ *   placed in front; it hands its request to the app through `auth/arrival.ts`'s global
+ *   slot. In development each script is its own module already, so the source is linked.
+ * - the two pages a sign-in shows are preloaded: the router would fetch them one after the
+ *   other, after the app; named in the page, they download beside it.
  *
  * A root without src/arrival.ts (the benchmark's floor app) builds as a plain Vite app.
  */
-export function earlyPages(): Plugin {
+export function callbackPage(): Plugin {
   let command: 'build' | 'serve' = 'serve'
   let root = process.cwd()
   return {
-    name: 'wechat-login:early-pages',
+    name: 'wechat-login:callback-page',
     enforce: 'post',
     configResolved(config) {
       command = config.command
@@ -108,38 +88,34 @@ export function earlyPages(): Plugin {
     },
     transformIndexHtml(html, context) {
       const path = (context.originalUrl ?? context.path).split('?')[0]
-      const page = PAGES.some((p) => path === `/${p.html}` || path === p.path)
-      if (command !== 'serve' || !page) return html
+      const isCallback = path === `/${CALLBACK_HTML}` || path === CALLBACK_PATH
+      if (command !== 'serve' || !isCallback) return html
       return withScript(html, `/${ARRIVAL}`)
     },
     async generateBundle(_, bundle) {
       const index = bundle['index.html']
       if (!index || index.type !== 'asset' || !existsSync(join(root, ARRIVAL))) return
+      const pages = Object.values(bundle)
+        .filter((chunk) => chunk.type === 'chunk')
+        .filter((chunk) => SIGN_IN_PAGES.some((path) => chunk.facadeModuleId === join(root, path)))
+      // Each page's stylesheet too: the router would add it only when the page is asked for.
+      const styles = pages.flatMap((chunk) => [...(chunk.viteMetadata?.importedCss ?? [])])
+      const preloads = [
+        ...styles.map((file) => `<link rel="stylesheet" crossorigin href="/${file}">`),
+        ...pages.map((chunk) => `<link rel="modulepreload" crossorigin href="/${chunk.fileName}">`),
+      ]
+      if (pages.length !== SIGN_IN_PAGES.length) {
+        this.error(`${CALLBACK_HTML}: found ${pages.length} of ${SIGN_IN_PAGES.join(', ')}`)
+      }
       const arrival = await bundleArrival(root)
       this.emitFile({ type: 'asset', fileName: arrival.fileName, source: arrival.code })
-      const chunks = Object.values(bundle).filter((chunk) => chunk.type === 'chunk')
-      for (const page of PAGES) {
-        const views = chunks.filter((chunk) =>
-          page.views.some((path) => chunk.facadeModuleId === join(root, path)),
-        )
-        if (views.length !== page.views.length) {
-          this.error(`${page.html}: found ${views.length} of ${page.views.join(', ')}`)
-        }
-        const styles = views.flatMap((chunk) => [...(chunk.viteMetadata?.importedCss ?? [])])
-        const preloads = [
-          ...styles.map((file) => `<link rel="stylesheet" crossorigin href="/${file}">`),
-          ...views.map(
-            (chunk) => `<link rel="modulepreload" crossorigin href="/${chunk.fileName}">`,
-          ),
-        ]
-        let html = withScript(String(index.source), `/${arrival.fileName}`).replace(
-          '</head>',
-          `  ${preloads.join('\n    ')}\n  </head>`,
-        )
-        if (page.shell)
-          html = html.replace('<div id="app"></div>', `<div id="app">${page.shell}</div>`)
-        this.emitFile({ type: 'asset', fileName: page.html, source: html })
-      }
+      this.emitFile({
+        type: 'asset',
+        fileName: CALLBACK_HTML,
+        source: withScript(String(index.source), `/${arrival.fileName}`)
+          .replace('</head>', `  ${preloads.join('\n    ')}\n  </head>`)
+          .replace('<div id="app"></div>', `<div id="app">${SIGNING_IN_SHELL}</div>`),
+      })
     },
   }
 }
