@@ -7,6 +7,16 @@ import { APP_URL, E2E_APP_PORT, E2E_EMULATOR_PORT, EMULATOR_URL } from './e2e/po
 export const WECHAT_ANDROID_UA =
   'Mozilla/5.0 (Linux; Android 13; SM-G991B Build/TP1A; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/114.0.0.0 Mobile Safari/537.36 XWEB/1160117 MMWEBSDK/20230805 MMWEBID/1234 MicroMessenger/8.0.40.2420(0x28002837) WeChat/arm64 NetType/WIFI Language/zh_CN'
 
+/** The phone every e2e test and benchmark browses as: WeChat on a 390 × 844 Android. */
+export const WECHAT_ANDROID_PHONE = {
+  locale: 'zh-CN',
+  userAgent: WECHAT_ANDROID_UA,
+  viewport: { width: 390, height: 844 },
+  deviceScaleFactor: 2,
+  isMobile: true,
+  hasTouch: true,
+}
+
 export default defineConfig({
   testDir: './e2e',
   // Generous: a 2-core CI machine builds, serves and drives Chromium at once.
@@ -20,12 +30,7 @@ export default defineConfig({
   reporter: [['list'], ['json', { outputFile: 'reports/e2e.json' }]],
   use: {
     baseURL: APP_URL,
-    locale: 'zh-CN',
-    userAgent: WECHAT_ANDROID_UA,
-    viewport: { width: 390, height: 844 },
-    deviceScaleFactor: 2,
-    isMobile: true,
-    hasTouch: true,
+    ...WECHAT_ANDROID_PHONE,
     trace: 'retain-on-failure',
     launchOptions: { executablePath: CHROMIUM_EXECUTABLE, args: CHROMIUM_ARGS },
   },

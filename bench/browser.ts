@@ -8,7 +8,7 @@ import {
 } from '@playwright/test'
 import { CHROMIUM_ARGS, CHROMIUM_EXECUTABLE } from '../e2e/chromium.ts'
 import { serveAvatarsFromEmulator as serveAvatars } from '../e2e/emulator.ts'
-import { WECHAT_ANDROID_UA } from '../playwright.config.ts'
+import { WECHAT_ANDROID_PHONE, WECHAT_ANDROID_UA } from '../playwright.config.ts'
 import { APP_URL, EMULATOR_URL } from './paths.ts'
 
 export { WECHAT_ANDROID_UA }
@@ -23,15 +23,7 @@ export function launchChromium(): Promise<Browser> {
 
 /** A fresh context as the e2e tests use: WeChat on an Android phone. */
 export async function newWechatContext(browser: Browser): Promise<BrowserContext> {
-  const context = await browser.newContext({
-    baseURL: APP_URL,
-    locale: 'zh-CN',
-    userAgent: WECHAT_ANDROID_UA,
-    viewport: { width: 390, height: 844 },
-    deviceScaleFactor: 2,
-    isMobile: true,
-    hasTouch: true,
-  })
+  const context = await browser.newContext({ baseURL: APP_URL, ...WECHAT_ANDROID_PHONE })
   await serveAvatarsFromEmulator(context)
   return context
 }

@@ -20,28 +20,6 @@ const number = (value: number, unit: Unit) => {
   return unit === 'score' || unit === 'requests' || unit === 'calls' ? text : `${text} ${unit}`
 }
 
-/** A figure with a reference and a ratio, checked by `pass`. */
-export function compared(
-  section: string,
-  figure: string,
-  unit: Unit,
-  value: number,
-  reference: { name: string; value: number },
-  budget?: { text: string; pass: boolean },
-): Figure {
-  return {
-    section,
-    figure,
-    value,
-    unit,
-    reference,
-    ratio: value / reference.value,
-    ...(budget
-      ? { budget: budget.text, verdict: budget.pass ? 'PASS' : 'FAIL' }
-      : { verdict: 'INFO' }),
-  }
-}
-
 /** A figure checked against a fixed number, or only reported. */
 export function absolute(
   section: string,
@@ -58,6 +36,22 @@ export function absolute(
     ...(budget
       ? { budget: budget.text, verdict: budget.pass ? 'PASS' : 'FAIL' }
       : { verdict: 'INFO' }),
+  }
+}
+
+/** A figure with a reference and a ratio, checked by `pass`. */
+export function compared(
+  section: string,
+  figure: string,
+  unit: Unit,
+  value: number,
+  reference: { name: string; value: number },
+  budget?: { text: string; pass: boolean },
+): Figure {
+  return {
+    ...absolute(section, figure, unit, value, budget),
+    reference,
+    ratio: value / reference.value,
   }
 }
 

@@ -208,7 +208,7 @@ function shouldGzip(req: IncomingMessage, contentType: string, encoded: boolean)
 }
 
 /** Hop-by-hop headers, which a proxy does not pass on. */
-const HOP_BY_HOP = ['connection', 'keep-alive', 'transfer-encoding', 'content-length']
+const HOP_BY_HOP = ['connection', 'keep-alive', 'transfer-encoding']
 
 /** Listens on 127.0.0.1:`port`, answering closeAllConnections() and close(). */
 async function listen(server: Server, port: number) {
@@ -242,15 +242,13 @@ export async function startCompressingProxy(
         const headers = { ...answer.headers }
         for (const name of HOP_BY_HOP) delete headers[name]
         const type = String(answer.headers['content-type'] ?? '')
-        const length = answer.headers['content-length']
         if (!shouldGzip(req, type, Boolean(answer.headers['content-encoding']))) {
-          res.writeHead(
-            answer.statusCode ?? 502,
-            length ? { ...headers, 'content-length': length } : headers,
-          )
+          res.writeHead(answer.statusCode ?? 502, headers)
           answer.pipe(res)
           return
         }
+        // The gzipped body has a length of its own, unknown until it is sent.
+        delete headers['content-length']
         res.writeHead(answer.statusCode ?? 502, {
           ...headers,
           'content-encoding': 'gzip',
