@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { countReport } from './count-results.ts'
 import { formatUsers } from './list-users.ts'
+import { testUser } from '../netlify/lib/test-users.ts'
 
 describe('count-results', () => {
   it('reads Vitest (Jest-shaped) and Playwright reports', () => {
@@ -24,17 +25,7 @@ describe('list-users', () => {
     const text = formatUsers([
       {
         openid: 'oA',
-        profile: {
-          openid: 'oA',
-          scope: 'snsapi_base',
-          nickname: '',
-          headimgurl: '',
-          sex: 0,
-          province: '',
-          city: '',
-          country: '',
-          privilege: [],
-        },
+        profile: testUser({ openid: 'oA' }),
         firstSignInAt: '2026-01-01T00:00:00.000Z',
         lastSignInAt: '2026-01-02T00:00:00.000Z',
         signInCount: 3,

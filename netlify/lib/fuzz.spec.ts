@@ -14,6 +14,7 @@ import {
 import authWechat from '../functions/auth-wechat.ts'
 import session from '../functions/session.ts'
 import { sealSession, SESSION_TTL_S } from './session.ts'
+import { testUser } from './test-users.ts'
 
 /**
  * Generated malformed requests against the real handlers and a real emulator: every one
@@ -571,17 +572,7 @@ add('headers', '16 KiB cookie, GET', 'method_not_allowed', () =>
 )
 
 // GET /api/session with a cookie that is not a session of ours: 401, never 5xx.
-const USER: SessionUser = {
-  openid: `o${draw(BASE64URL, 27)}`,
-  scope: 'snsapi_base',
-  nickname: '',
-  headimgurl: '',
-  sex: 0,
-  province: '',
-  city: '',
-  country: '',
-  privilege: [],
-}
+const USER: SessionUser = testUser({ openid: `o${draw(BASE64URL, 27)}` })
 const nowS = () => Math.floor(Date.now() / 1000)
 const key = async (secret: string) =>
   new Uint8Array(await crypto.subtle.digest('SHA-256', bytes(secret)))

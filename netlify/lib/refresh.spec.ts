@@ -42,9 +42,8 @@ function advance(ms: number) {
   emulator.advanceClock(ms)
 }
 
-async function signIn(user: 'normal' | 'no-unionid' = 'normal') {
-  const code = await obtainCode(emulator, { user })
-  const response = await handleWechatLogin(
+const postLogin = (code: string) =>
+  handleWechatLogin(
     new Request('https://app.example/api/auth/wechat', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
@@ -52,6 +51,9 @@ async function signIn(user: 'normal' | 'no-unionid' = 'normal') {
     }),
     env,
   )
+
+async function signIn(user: 'normal' | 'no-unionid' = 'normal') {
+  const response = await postLogin(await obtainCode(emulator, { user }))
   expect(response.status).toBe(200)
   const cookie = (response.headers.get('set-cookie') ?? '').split(';')[0] ?? ''
   const { user: profile } = (await response.json()) as { user: { openid: string } }
@@ -94,15 +96,7 @@ describe('sign-in bookkeeping', () => {
     env.stores = () => {
       throw new Error('blobs unavailable')
     }
-    const code = await obtainCode(emulator)
-    const response = await handleWechatLogin(
-      new Request('https://app.example/api/auth/wechat', {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ code, state: 's' }),
-      }),
-      env,
-    )
+    const response = await postLogin(await obtainCode(emulator))
     expect(response.status).toBe(200)
     expect(log).toHaveBeenCalledWith('[req-refresh] user record failed:', expect.any(Error))
     log.mockRestore()

@@ -11,19 +11,14 @@ import {
   SESSION_MAX_AGE_S,
   SESSION_TTL_S,
 } from './session.ts'
+import { testUser } from './test-users.ts'
 
 const SECRET = 'a-session-secret-of-at-least-32-bytes!!'
-const USER: SessionUser = {
+const USER: SessionUser = testUser({
   openid: 'oAAAAAAAAAAAAAAAAAAAAAAAAAAA',
   scope: 'snsapi_userinfo',
   nickname: '小明🌸',
-  headimgurl: '',
-  sex: 0,
-  province: '',
-  city: '',
-  country: '',
-  privilege: [],
-}
+})
 const NOW = 1_800_000_000
 
 describe('sealSession / openSession', () => {

@@ -3,19 +3,14 @@ import type { SessionUser } from '../../src/contract.ts'
 import type { StoreFactory } from './stores.ts'
 import { startBlobs } from './test-blobs.ts'
 import { listUsers, recordProfile, recordSignIn } from './users.ts'
+import { testUser } from './test-users.ts'
 
-const USER: SessionUser = {
+const USER: SessionUser = testUser({
   openid: 'oUSER000000000000000000000001',
   unionid: 'oUNION00000000000000000000001',
   scope: 'snsapi_userinfo',
   nickname: '小明',
-  headimgurl: '',
-  sex: 0,
-  province: '',
-  city: '',
-  country: '',
-  privilege: [],
-}
+})
 
 let blobs: { stores: StoreFactory; close: () => Promise<void> }
 beforeAll(async () => {

@@ -12,3 +12,11 @@ export const USER: SessionUser = {
   country: '',
   privilege: [],
 }
+
+/** The build-time WeChat settings tests run with (`vi.mock('@/config')`): the emulator's. */
+export const TEST_APP_CONFIG = {
+  appId: 'wxd0e1a2b3c4f5e6d7',
+  authorizeUrl: 'http://127.0.0.1:8899/connect/oauth2/authorize',
+  scope: 'snsapi_userinfo',
+  forcePopup: false,
+} as const

@@ -18,13 +18,8 @@ async function failureOf(promise: Promise<unknown>): Promise<LoginFailure> {
   return error
 }
 
-vi.mock('@/config', () => ({
-  appConfig: {
-    appId: 'wxd0e1a2b3c4f5e6d7',
-    authorizeUrl: 'http://127.0.0.1:8899/connect/oauth2/authorize',
-    scope: 'snsapi_userinfo',
-    forcePopup: false,
-  },
+vi.mock('@/config', async () => ({
+  appConfig: (await import('@/test/fixtures')).TEST_APP_CONFIG,
 }))
 
 describe('session store', () => {

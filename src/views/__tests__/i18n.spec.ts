@@ -12,13 +12,8 @@ import { USER } from '@/test/fixtures'
 import App from '@/App.vue'
 import SignInView from '../SignInView.vue'
 
-vi.mock('@/config', () => ({
-  appConfig: {
-    appId: 'wxd0e1a2b3c4f5e6d7',
-    authorizeUrl: 'http://127.0.0.1:8899/connect/oauth2/authorize',
-    scope: 'snsapi_userinfo',
-    forcePopup: false,
-  },
+vi.mock('@/config', async () => ({
+  appConfig: (await import('@/test/fixtures')).TEST_APP_CONFIG,
 }))
 
 async function mountApp(path: string) {
