@@ -21,7 +21,7 @@ import {
   type Session,
 } from './session.ts'
 import { siteStores, type StoreFactory } from './stores.ts'
-import { deleteTokens, saveTokens } from './tokens.ts'
+import { deleteTokens, grantTokens, sealTokens } from './tokens.ts'
 import { recordSignIn } from './users.ts'
 
 /** What a handler needs from its platform; tests pass their own. */
@@ -104,11 +104,16 @@ export async function handleWechatLogin(request: Request, env: HandlerEnv): Prom
     })
     const stores = env.stores ?? siteStores
     const now = nowMs(env)
-    // A refresh that comes before these land finds no grant and answers reauth_required,
-    // which sends the SPA through a fresh authorization: slower, never wrong.
-    bookkeeping.add('user record', () => recordSignIn(stores('users'), user, new Date(now)))
-    bookkeeping.add('token store', () =>
-      saveTokens(stores('tokens'), config.sessionSecret, token, now),
+    // The count, the profile and the tokens go in one conditional write. A refresh that
+    // comes before it lands finds no grant and answers reauth_required, which sends the SPA
+    // through a fresh authorization: slower, never wrong.
+    bookkeeping.add('user record', async () =>
+      recordSignIn(
+        stores('users'),
+        user,
+        new Date(now),
+        await sealTokens(config.sessionSecret, grantTokens(token, now)),
+      ),
     )
     const sealed = await sealSession(user, config.sessionSecret, Math.floor(now / 1000))
     const body: UserResponse = { user }
@@ -134,7 +139,7 @@ export async function handleSession(request: Request, env: HandlerEnv): Promise<
       const session = await readSession(request, config, env)
       if (session) {
         const stores = env.stores ?? siteStores
-        bookkeeping.add('token deletion', () => deleteTokens(stores('tokens'), session.user.openid))
+        bookkeeping.add('token deletion', () => deleteTokens(stores, session.user.openid))
       }
       return noContent({ 'Set-Cookie': clearedSessionCookie(url) })
     }

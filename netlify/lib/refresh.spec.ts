@@ -11,6 +11,7 @@ import {
 import type { StoreFactory } from './stores.ts'
 import { startBlobs } from './test-blobs.ts'
 import { loadTokens } from './tokens.ts'
+import { readUser } from './users.ts'
 
 /** Sign-in, refresh and sign-out through the real handlers, emulator and Blobs server. */
 let emulator: Emulator
@@ -72,21 +73,35 @@ const upstream = () =>
     .map((entry) => entry.endpoint)
     .filter((endpoint) => endpoint !== 'authorize' && endpoint !== 'confirm')
 
+/** Blobs that log every write as `store.method`. */
+function loggingStores(writes: string[]): StoreFactory {
+  return (name) =>
+    new Proxy(blobs.stores(name), {
+      get(target, property) {
+        const value: unknown = Reflect.get(target, property)
+        if (typeof value !== 'function') return value
+        if (['set', 'setJSON', 'delete'].includes(String(property))) {
+          writes.push(`${name}.${String(property)}`)
+        }
+        return (value as (...args: unknown[]) => unknown).bind(target)
+      },
+    })
+}
+
 describe('sign-in bookkeeping', () => {
-  it('records the user and keeps the tokens encrypted in Blobs', async () => {
+  it('records the user with the tokens encrypted in the record, in one write', async () => {
+    const writes: string[] = []
+    env.stores = loggingStores(writes)
     const { openid } = await signIn()
-    const record = (await blobs.stores('users').get(openid, { type: 'json' })) as {
-      signInCount: number
-      unionid?: string
-      profile: { nickname: string }
-    }
-    expect(record.signInCount).toBeGreaterThanOrEqual(1)
-    expect(record.profile.nickname).toBe('微信用户小明')
-    expect(record.unionid).toMatch(/^o/)
-    const raw = await blobs.stores('tokens').get(openid, { type: 'text' })
-    expect(raw).toMatch(/^[\w-]+\.\.[\w-]+\.[\w-]+\.[\w-]+$/)
-    expect(raw).not.toContain('83_')
-    const tokens = await loadTokens(blobs.stores('tokens'), settings().SESSION_SECRET, openid)
+    expect(writes).toEqual(['users.setJSON'])
+    const record = await readUser(blobs.stores('users'), openid)
+    expect(record?.signInCount).toBeGreaterThanOrEqual(1)
+    expect(record?.profile.nickname).toBe('微信用户小明')
+    expect(record?.unionid).toMatch(/^o/)
+    expect(record?.tokens).toMatch(/^[\w-]+\.\.[\w-]+\.[\w-]+\.[\w-]+$/)
+    expect(JSON.stringify(record)).not.toContain('83_')
+    expect(await blobs.stores('tokens').get(openid)).toBeNull()
+    const tokens = await loadTokens(blobs.stores, settings().SESSION_SECRET, openid)
     expect(tokens?.accessToken).toMatch(/^83_/)
     expect(tokens?.refreshExpiresAt).toBe(clock + 30 * 24 * 3600 * 1000)
   })
@@ -162,7 +177,7 @@ describe('bookkeeping after the answer (waitUntil)', () => {
     }
     await signIn()
     expect(await Promise.all(deferred)).toEqual([false])
-    expect(log).toHaveBeenCalledWith('[req-refresh] token store failed:', expect.any(Error))
+    expect(log).toHaveBeenCalledWith('[req-refresh] user record failed:', expect.any(Error))
     log.mockRestore()
   })
 })
@@ -209,7 +224,8 @@ describe('POST /api/session/refresh', () => {
       expect(await response.json()).toEqual({
         error: { code: 'reauth_required', message: 'wechat no longer honours the grant' },
       })
-      expect(await blobs.stores('tokens').get(openid)).toBeNull()
+      expect(await loadTokens(blobs.stores, settings().SESSION_SECRET, openid)).toBeNull()
+      expect(await readUser(blobs.stores('users'), openid)).toMatchObject({ tokens: null })
     },
   )
 
@@ -257,8 +273,55 @@ describe('DELETE /api/session', () => {
       env,
     )
     expect(response.status).toBe(204)
+    expect(await loadTokens(blobs.stores, settings().SESSION_SECRET, openid)).toBeNull()
+    expect(await readUser(blobs.stores('users'), openid)).toMatchObject({
+      signInCount: expect.any(Number),
+      tokens: null,
+    })
+    const again = await refresh(cookie)
+    expect(((await again.json()) as { error: { code: string } }).error.code).toBe('reauth_required')
+  })
+})
+
+describe('records written before the tokens moved into them', () => {
+  /**
+   * Puts the user back as sign-ins left them until then: the record without tokens, the
+   * tokens (sealed the same way) in the `tokens` store.
+   */
+  async function toOldLayout(openid: string) {
+    const users = blobs.stores('users')
+    const { tokens, ...record } = (await readUser(users, openid))!
+    await users.setJSON(openid, record)
+    await blobs.stores('tokens').set(openid, tokens!)
+  }
+
+  it('refresh with the tokens from the old store, then keep renewed ones in the record', async () => {
+    const { cookie, openid } = await signIn()
+    await toOldLayout(openid)
+    let before = upstream().length
+    expect((await refresh(cookie)).status).toBe(200)
+    expect(upstream().slice(before)).toEqual(['auth', 'userinfo'])
+    advance(3 * 3600 * 1000)
+    before = upstream().length
+    expect((await refresh(cookie)).status).toBe(200)
+    expect(upstream().slice(before)).toEqual(['refresh_token', 'userinfo'])
+    const record = await readUser(blobs.stores('users'), openid)
+    expect(record?.tokens).toMatch(/^[\w-]+\.\.[\w-]+\.[\w-]+\.[\w-]+$/)
+    const tokens = await loadTokens(blobs.stores, settings().SESSION_SECRET, openid)
+    expect(tokens?.accessExpiresAt).toBe(clock + 7200 * 1000)
+  })
+
+  it('are forgotten on sign-out, old store included', async () => {
+    const { cookie, openid } = await signIn()
+    await toOldLayout(openid)
+    const response = await handleSession(
+      new Request('https://app.example/api/session', { method: 'DELETE', headers: { cookie } }),
+      env,
+    )
+    expect(response.status).toBe(204)
     expect(await blobs.stores('tokens').get(openid)).toBeNull()
-    expect(await blobs.stores('users').get(openid)).not.toBeNull()
+    expect(await loadTokens(blobs.stores, settings().SESSION_SECRET, openid)).toBeNull()
+    expect((await refresh(cookie)).status).toBe(401)
   })
 })
 

@@ -3,7 +3,7 @@ import type { ServerConfig } from './config.ts'
 import { ApiError } from './http.ts'
 import { LOGIN_BUDGET_MS, toSessionUser } from './login.ts'
 import type { StoreFactory } from './stores.ts'
-import { deleteTokens, loadTokens, saveTokens } from './tokens.ts'
+import { deleteTokens, grantTokens, loadTokens, saveTokens } from './tokens.ts'
 import { recordProfile } from './users.ts'
 import { checkAccessToken, fetchUserInfo, refreshAccessToken, WechatError } from './wechat.ts'
 
@@ -35,8 +35,7 @@ function isErrcode(error: unknown): error is WechatError {
  */
 export async function refreshProfile(user: SessionUser, deps: RefreshDeps): Promise<SessionUser> {
   const { config, now } = deps
-  const tokenStore = deps.stores('tokens')
-  const stored = await loadTokens(tokenStore, config.sessionSecret, user.openid)
+  const stored = await loadTokens(deps.stores, config.sessionSecret, user.openid)
   if (!stored || stored.refreshExpiresAt <= now) {
     throw new ApiError('reauth_required', 'no usable wechat grant is stored')
   }
@@ -56,12 +55,12 @@ export async function refreshProfile(user: SessionUser, deps: RefreshDeps): Prom
       const renewed = await refreshAccessToken(client, stored.refreshToken)
       // Should this write fail, the stored refresh_token still renews next time.
       deps.bookkeep('token store', () =>
-        saveTokens(tokenStore, config.sessionSecret, renewed, now, stored),
+        saveTokens(deps.stores, config.sessionSecret, grantTokens(renewed, now, stored)),
       )
       accessToken = renewed.access_token
     } catch (error) {
       if (isErrcode(error) && GRANT_GONE.has(error.errcode ?? 0)) {
-        deps.bookkeep('token deletion', () => deleteTokens(tokenStore, user.openid))
+        deps.bookkeep('token deletion', () => deleteTokens(deps.stores, user.openid))
         throw new ApiError('reauth_required', 'wechat no longer honours the grant', {
           cause: error,
         })

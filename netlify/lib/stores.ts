@@ -1,5 +1,9 @@
 import { getStore, type Store } from '@netlify/blobs'
 
+/**
+ * `users`: a record per user, tokens included (users.ts). `tokens`: where sign-ins kept the
+ * tokens before they moved into the record; only read and cleared now (tokens.ts).
+ */
 export type StoreName = 'users' | 'tokens'
 export type StoreFactory = (name: StoreName) => Store
 

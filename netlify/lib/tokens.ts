@@ -1,8 +1,9 @@
-import type { Store } from '@netlify/blobs'
 import { compactDecrypt } from 'jose'
 import type { WechatScope } from '../../src/contract.ts'
 import { sealCompact } from './jwe.ts'
 import { deriveKey } from './keys.ts'
+import type { StoreFactory } from './stores.ts'
+import { forgetTokens, readUser, recordTokens } from './users.ts'
 import type { WebAccessToken } from './wechat.ts'
 
 /** WeChat's refresh_token lives 30 days from the grant and refreshing does not extend it. */
@@ -19,18 +20,16 @@ export interface StoredTokens {
 }
 
 /**
- * Keeps the tokens in Netlify Blobs, encrypted at rest (JWE, dir + A256GCM, a key derived
- * from SESSION_SECRET), so a leaked store or backup holds nothing usable.
+ * The tokens of a grant as kept, with their expiry times. A renewal that brings the same
+ * refresh_token keeps its expiry: refreshing does not extend it.
  * @see wechat-behaviour.md §4 (lifetimes)
  */
-export async function saveTokens(
-  store: Store,
-  secret: string,
+export function grantTokens(
   token: WebAccessToken,
   nowMs: number,
   previous?: StoredTokens | null,
-): Promise<StoredTokens> {
-  const record: StoredTokens = {
+): StoredTokens {
+  return {
     openid: token.openid,
     scope: token.scope,
     accessToken: token.access_token,
@@ -41,19 +40,23 @@ export async function saveTokens(
         ? previous.refreshExpiresAt
         : nowMs + REFRESH_TOKEN_TTL_MS,
   }
-  const sealed = sealCompact(JSON.stringify(record), await deriveKey(secret, 'tokens'))
-  await store.set(token.openid, sealed)
-  return record
 }
 
-/** The stored tokens, or null when there are none or they cannot be decrypted. */
-export async function loadTokens(
-  store: Store,
+/**
+ * Encrypts the tokens for keeping in Netlify Blobs (JWE, dir + A256GCM, a key derived from
+ * SESSION_SECRET), so a leaked store or backup holds nothing usable. They are kept in the
+ * user's record (users.ts), written with the sign-in that brought them.
+ */
+export async function sealTokens(secret: string, tokens: StoredTokens): Promise<string> {
+  return sealCompact(JSON.stringify(tokens), await deriveKey(secret, 'tokens'))
+}
+
+/** The tokens sealed in `sealed`, or null when they cannot be decrypted or are another's. */
+async function openTokens(
   secret: string,
   openid: string,
+  sealed: string,
 ): Promise<StoredTokens | null> {
-  const sealed = await store.get(openid, { type: 'text' })
-  if (!sealed) return null
   try {
     const { plaintext } = await compactDecrypt(sealed, await deriveKey(secret, 'tokens'))
     const record = JSON.parse(new TextDecoder().decode(plaintext)) as StoredTokens
@@ -63,6 +66,35 @@ export async function loadTokens(
   }
 }
 
-export async function deleteTokens(store: Store, openid: string): Promise<void> {
-  await store.delete(openid)
+/**
+ * The stored tokens, or null when there are none or they cannot be decrypted. Records
+ * written before the tokens moved into them have none of their own (`tokens` absent): their
+ * tokens, sealed the same way, are read from the `tokens` store, where sign-ins kept them
+ * until then; refresh_tokens live 30 days, so after that no such grant is usable any more.
+ */
+export async function loadTokens(
+  stores: StoreFactory,
+  secret: string,
+  openid: string,
+): Promise<StoredTokens | null> {
+  const record = await readUser(stores('users'), openid)
+  const sealed =
+    record?.tokens !== undefined
+      ? record.tokens
+      : await stores('tokens').get(openid, { type: 'text', consistency: 'strong' })
+  return sealed ? openTokens(secret, openid, sealed) : null
+}
+
+/** Keeps renewed tokens in the user's record (see `recordTokens` for when it does not). */
+export async function saveTokens(
+  stores: StoreFactory,
+  secret: string,
+  tokens: StoredTokens,
+): Promise<void> {
+  await recordTokens(stores('users'), tokens.openid, await sealTokens(secret, tokens))
+}
+
+/** Forgets the user's tokens: those in the record, and any left in the old `tokens` store. */
+export async function deleteTokens(stores: StoreFactory, openid: string): Promise<void> {
+  await Promise.all([forgetTokens(stores('users'), openid), stores('tokens').delete(openid)])
 }

@@ -2,7 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SessionUser } from '../../src/contract.ts'
 import type { StoreFactory } from './stores.ts'
 import { startBlobs } from './test-blobs.ts'
-import { listUsers, recordProfile, recordSignIn } from './users.ts'
+import {
+  forgetTokens,
+  listUsers,
+  readUser,
+  recordProfile,
+  recordSignIn,
+  recordTokens,
+} from './users.ts'
 import { testUser } from './test-users.ts'
 
 const USER: SessionUser = testUser({
@@ -21,11 +28,12 @@ afterAll(() => blobs.close())
 describe('user records', () => {
   it('keep the first and last sign-in, the count and the latest profile', async () => {
     const store = blobs.stores('users')
-    await recordSignIn(store, USER, new Date('2026-01-01T00:00:00Z'))
+    await recordSignIn(store, USER, new Date('2026-01-01T00:00:00Z'), 'sealed-1')
     const second = await recordSignIn(
       store,
       { ...USER, nickname: '小明2' },
       new Date('2026-01-02T00:00:00Z'),
+      'sealed-2',
     )
     expect(second).toEqual({
       openid: USER.openid,
@@ -34,6 +42,7 @@ describe('user records', () => {
       firstSignInAt: '2026-01-01T00:00:00.000Z',
       lastSignInAt: '2026-01-02T00:00:00.000Z',
       signInCount: 2,
+      tokens: 'sealed-2',
     })
     expect(await store.get(USER.openid, { type: 'json' })).toEqual(second)
   })
@@ -43,7 +52,7 @@ describe('user records', () => {
     const user = { ...USER, openid: 'oCONCURRENT00000000000000001' }
     await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
-        recordSignIn(store, user, new Date(Date.UTC(2026, 0, 1, i))),
+        recordSignIn(store, user, new Date(Date.UTC(2026, 0, 1, i)), `sealed-${i}`),
       ),
     )
     const record = (await store.get(user.openid, { type: 'json' })) as { signInCount: number }
@@ -53,7 +62,7 @@ describe('user records', () => {
   it('spend one list and one read per update where reads carry no ETag (local Blobs)', async () => {
     const store = blobs.stores('users')
     const user = { ...USER, openid: 'oONEREAD00000000000000000001' }
-    await recordSignIn(store, user, new Date('2026-04-01T00:00:00Z'))
+    await recordSignIn(store, user, new Date('2026-04-01T00:00:00Z'), 'sealed-1')
     const calls: string[] = []
     const logging = new Proxy(store, {
       get(target, property, receiver) {
@@ -63,9 +72,11 @@ describe('user records', () => {
         return value.bind(target)
       },
     })
-    const record = await recordSignIn(logging, user, new Date('2026-04-02T00:00:00Z'))
+    const record = await recordSignIn(logging, user, new Date('2026-04-02T00:00:00Z'), 'sealed-2')
     expect(record.signInCount).toBe(2)
+    // The count and the tokens in one write.
     expect(calls).toEqual(['list', 'get', 'setJSON'])
+    expect(await readUser(store, user.openid)).toMatchObject({ signInCount: 2, tokens: 'sealed-2' })
   })
 
   it('write sign-ins that queue behind one another together, each caller seeing its own', async () => {
@@ -82,10 +93,11 @@ describe('user records', () => {
     })
     const records = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
-        recordSignIn(counting, user, new Date(Date.UTC(2026, 1, 1, i))),
+        recordSignIn(counting, user, new Date(Date.UTC(2026, 1, 1, i)), `sealed-${i}`),
       ),
     )
     expect(records.map((r) => r.signInCount)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+    expect(records.map((r) => r.tokens)).toEqual(records.map((_, i) => `sealed-${i}`))
     expect(records[9]?.lastSignInAt).toBe('2026-02-01T09:00:00.000Z')
     // The first alone, the nine that queued meanwhile in one more.
     expect(writes).toBe(2)
@@ -95,7 +107,7 @@ describe('user records', () => {
   it('retry when another instance writes between the read and the conditional write', async () => {
     const store = blobs.stores('users')
     const user = { ...USER, openid: 'oRACED0000000000000000000001' }
-    await recordSignIn(store, user, new Date('2026-03-01T00:00:00Z'))
+    await recordSignIn(store, user, new Date('2026-03-01T00:00:00Z'), 'sealed-1')
     let raced = false
     // Another instance counts a sign-in right after this one has read the record.
     const racing = new Proxy(store, {
@@ -113,7 +125,7 @@ describe('user records', () => {
         }
       },
     })
-    const result = await recordSignIn(racing, user, new Date('2026-03-02T00:00:00Z'))
+    const result = await recordSignIn(racing, user, new Date('2026-03-02T00:00:00Z'), 'sealed-2')
     expect(raced).toBe(true)
     expect(result.signInCount).toBe(3)
     expect(
@@ -125,7 +137,12 @@ describe('user records', () => {
     const store = blobs.stores('users')
     const { unionid: _drop, ...withoutUnion } = USER
     const user = { ...withoutUnion, openid: 'oREFRESH000000000000000000001' }
-    await recordSignIn(store, { ...user, unionid: 'oU1' }, new Date('2026-02-01T00:00:00Z'))
+    await recordSignIn(
+      store,
+      { ...user, unionid: 'oU1' },
+      new Date('2026-02-01T00:00:00Z'),
+      'sealed-1',
+    )
     const refreshed = await recordProfile(
       store,
       { ...user, nickname: '新昵称' },
@@ -135,14 +152,56 @@ describe('user records', () => {
       unionid: 'oU1',
       signInCount: 1,
       lastSignInAt: '2026-02-01T00:00:00.000Z',
+      tokens: 'sealed-1',
     })
     expect(refreshed.profile.nickname).toBe('新昵称')
   })
 
-  it('list most recent first', async () => {
+  it('keep renewed tokens, forget them on sign-out, and not bring them back after', async () => {
+    const store = blobs.stores('users')
+    const user = { ...USER, openid: 'oTOKENS000000000000000000001' }
+    await recordSignIn(store, user, new Date('2026-05-01T00:00:00Z'), 'sealed-1')
+    expect(await recordTokens(store, user.openid, 'renewed')).toMatchObject({
+      signInCount: 1,
+      tokens: 'renewed',
+    })
+    expect(await forgetTokens(store, user.openid)).toMatchObject({ signInCount: 1, tokens: null })
+    // A renewal that overlapped the sign-out lands after it.
+    await recordTokens(store, user.openid, 'late')
+    expect(await readUser(store, user.openid)).toMatchObject({ signInCount: 1, tokens: null })
+    // A new sign-in brings its own.
+    await recordSignIn(store, user, new Date('2026-05-02T00:00:00Z'), 'sealed-2')
+    expect(await readUser(store, user.openid)).toMatchObject({ signInCount: 2, tokens: 'sealed-2' })
+  })
+
+  it('write nothing when a change leaves the record as it is, nor create one', async () => {
+    const store = blobs.stores('users')
+    const writes: string[] = []
+    const counting = new Proxy(store, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver)
+        if (typeof value !== 'function') return value
+        if (['set', 'setJSON', 'delete'].includes(String(property))) writes.push(String(property))
+        return value.bind(target)
+      },
+    })
+    const nobody = 'oNOBODY000000000000000000001'
+    expect(await forgetTokens(counting, nobody)).toBeNull()
+    expect(await recordTokens(counting, nobody, 'renewed')).toBeNull()
+    expect(await readUser(store, nobody)).toBeNull()
+    const user = { ...USER, openid: 'oFORGOTTEN0000000000000000001' }
+    await recordSignIn(store, user, new Date('2026-05-01T00:00:00Z'), 'sealed-1')
+    await forgetTokens(store, user.openid)
+    await forgetTokens(counting, user.openid)
+    expect(writes).toEqual([])
+  })
+
+  it('list most recent first, without tokens', async () => {
     const users = await listUsers(blobs.stores('users'))
     expect(users.length).toBeGreaterThanOrEqual(3)
     const times = users.map((u) => u.lastSignInAt)
     expect(times).toEqual([...times].sort().reverse())
+    expect(users.find((u) => u.openid === USER.openid)).toBeDefined()
+    for (const user of users) expect(user).not.toHaveProperty('tokens')
   })
 })

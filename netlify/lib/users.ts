@@ -1,7 +1,7 @@
 import type { Store } from '@netlify/blobs'
 import type { SessionUser } from '../../src/contract.ts'
 
-/** One person who signed in, keyed by openid in the `users` store. */
+/** One person who signed in, keyed by openid in the `users` store: what the operator sees. */
 export interface UserRecord {
   openid: string
   unionid?: string
@@ -11,10 +11,21 @@ export interface UserRecord {
   signInCount: number
 }
 
+/**
+ * The record as stored: with the user's WeChat tokens, sealed (see tokens.ts), so that a
+ * sign-in is one conditional write. `null` once they are forgotten (sign-out, grant gone);
+ * absent from records written before the tokens moved here, whose tokens may still be in the
+ * `tokens` store.
+ */
+export interface StoredUser extends UserRecord {
+  tokens?: string | null
+}
+
 /** Bound on compare-and-swap retries: contention on one user is a handful of tabs at most. */
 const MAX_ATTEMPTS = 8
 
-type Change = (current: UserRecord | null) => UserRecord
+/** The record after a change; `current` itself when the change leaves it as it is. */
+type Change = (current: StoredUser | null) => StoredUser | null
 
 /**
  * Whether this process's Blobs answer reads without an ETag: Netlify's API sends one, the
@@ -32,24 +43,24 @@ let readsLackEtag = false
 async function readVersioned(
   store: Store,
   key: string,
-): Promise<{ data: UserRecord; etag: string } | null> {
+): Promise<{ data: StoredUser; etag: string } | null> {
   if (!readsLackEtag) {
     const read = await store.getWithMetadata(key, { type: 'json', consistency: 'strong' })
     if (!read) return null
-    if (read.etag) return { data: read.data as UserRecord, etag: read.etag }
+    if (read.etag) return { data: read.data as StoredUser, etag: read.etag }
     readsLackEtag = true
   }
   const { blobs } = await store.list({ prefix: key })
   const etag = blobs.find((blob) => blob.key === key)?.etag
   // Not there when listed: a record made since is caught by the write's onlyIfNew.
   if (!etag) return null
-  const data = (await store.get(key, { type: 'json', consistency: 'strong' })) as UserRecord | null
+  const data = (await store.get(key, { type: 'json', consistency: 'strong' })) as StoredUser | null
   return data && { data, etag }
 }
 
 interface Waiting {
   change: Change
-  resolve: (record: UserRecord) => void
+  resolve: (record: StoredUser | null) => void
   reject: (error: unknown) => void
 }
 
@@ -62,7 +73,7 @@ const lines = new Map<string, { waiting: Waiting[]; busy: boolean }>()
  * Two sign-ins at once therefore both count instead of one overwriting the other.
  * Resolves to the record as this change left it.
  */
-function upsert(store: Store, openid: string, change: Change): Promise<UserRecord> {
+function upsert(store: Store, openid: string, change: Change): Promise<StoredUser | null> {
   return new Promise((resolve, reject) => {
     // Within one instance, changes to one user also queue up: the local Blobs server checks
     // its conditions without locking, so only this keeps `netlify dev` free of lost updates.
@@ -84,7 +95,7 @@ async function drain(store: Store, openid: string, line: { waiting: Waiting[]; b
         openid,
         batch.map((w) => w.change),
       )
-      batch.forEach((w, i) => w.resolve(records[i]!))
+      batch.forEach((w, i) => w.resolve(records[i] ?? null))
     } catch (error) {
       for (const w of batch) w.reject(error)
     }
@@ -92,17 +103,21 @@ async function drain(store: Store, openid: string, line: { waiting: Waiting[]; b
   lines.delete(openid)
 }
 
-/** Applies `changes` in order in one conditional write; the record after each. */
+/**
+ * Applies `changes` in order in one conditional write, or none when they leave the record as
+ * it was read; the record after each.
+ */
 async function compareAndSwap(
   store: Store,
   openid: string,
   changes: Change[],
-): Promise<UserRecord[]> {
+): Promise<(StoredUser | null)[]> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const current = await readVersioned(store, openid)
-    const records: UserRecord[] = []
+    const records: (StoredUser | null)[] = []
     let next = current?.data ?? null
     for (const change of changes) records.push((next = change(next)))
+    if (next === (current?.data ?? null)) return records
     const written = current
       ? await store.setJSON(openid, next, { onlyIfMatch: current.etag })
       : await store.setJSON(openid, next, { onlyIfNew: true })
@@ -111,47 +126,86 @@ async function compareAndSwap(
   throw new Error(`user record ${openid} changed ${MAX_ATTEMPTS} times while being updated`)
 }
 
-/** The record with `user` as the latest profile; a unionid once seen is kept. */
-function withProfile(current: UserRecord | null, user: SessionUser, at: string) {
+/** The record with `user` as the latest profile; a unionid and the tokens are kept. */
+function withProfile(current: StoredUser | null, user: SessionUser, at: string) {
   const unionid = user.unionid ?? current?.unionid
   return {
     openid: user.openid,
     ...(unionid ? { unionid } : {}),
     profile: user,
     firstSignInAt: current?.firstSignInAt ?? at,
+    ...(current?.tokens !== undefined ? { tokens: current.tokens } : {}),
   }
 }
 
-/** Counts a sign-in and keeps the latest profile. Snapshot users never reach this. */
-export function recordSignIn(store: Store, user: SessionUser, now: Date): Promise<UserRecord> {
+/**
+ * Counts a sign-in, keeps the latest profile and the sign-in's tokens (sealed), all in one
+ * write. Snapshot users never reach this.
+ */
+export async function recordSignIn(
+  store: Store,
+  user: SessionUser,
+  now: Date,
+  tokens: string,
+): Promise<StoredUser> {
   const at = now.toISOString()
-  return upsert(store, user.openid, (current) => ({
+  const record = await upsert(store, user.openid, (current) => ({
     ...withProfile(current, user, at),
     lastSignInAt: at,
     signInCount: (current?.signInCount ?? 0) + 1,
+    tokens,
   }))
+  return record!
 }
 
 /** Keeps a profile re-read without a new sign-in (refresh). */
-export function recordProfile(store: Store, user: SessionUser, now: Date): Promise<UserRecord> {
+export async function recordProfile(
+  store: Store,
+  user: SessionUser,
+  now: Date,
+): Promise<StoredUser> {
   const at = now.toISOString()
-  return upsert(store, user.openid, (current) => ({
+  const record = await upsert(store, user.openid, (current) => ({
     ...withProfile(current, user, at),
     lastSignInAt: current?.lastSignInAt ?? at,
     signInCount: current?.signInCount ?? 0,
   }))
+  return record!
 }
 
-/** Every user, most recent sign-in first: the operator's read-only view. */
+/**
+ * Keeps renewed tokens (sealed) in the user's record. Not once they were forgotten: a refresh
+ * that overlaps a sign-out must not bring them back. Without a record (its sign-in's write
+ * failed) nothing is written: the refresh_token the tokens were renewed with still renews.
+ */
+export function recordTokens(
+  store: Store,
+  openid: string,
+  tokens: string,
+): Promise<StoredUser | null> {
+  return upsert(store, openid, (current) =>
+    current && current.tokens !== null ? { ...current, tokens } : current,
+  )
+}
+
+/** Forgets the user's tokens (sign-out, grant gone); the rest of the record stays. */
+export function forgetTokens(store: Store, openid: string): Promise<StoredUser | null> {
+  return upsert(store, openid, (current) =>
+    current && current.tokens !== null ? { ...current, tokens: null } : current,
+  )
+}
+
+/** The user's record as stored, tokens included, or null. */
+export async function readUser(store: Store, openid: string): Promise<StoredUser | null> {
+  return (await store.get(openid, { type: 'json', consistency: 'strong' })) as StoredUser | null
+}
+
+/** Every user, most recent sign-in first: the operator's read-only view, without tokens. */
 export async function listUsers(store: Store): Promise<UserRecord[]> {
   const { blobs } = await store.list()
-  const records = await Promise.all(
-    blobs.map(
-      ({ key }) =>
-        store.get(key, { type: 'json', consistency: 'strong' }) as Promise<UserRecord | null>,
-    ),
-  )
+  const records = await Promise.all(blobs.map(({ key }) => readUser(store, key)))
   return records
-    .filter((record): record is UserRecord => record !== null)
+    .filter((record): record is StoredUser => record !== null)
+    .map(({ tokens: _sealed, ...record }) => record)
     .sort((a, b) => b.lastSignInAt.localeCompare(a.lastSignInAt))
 }
