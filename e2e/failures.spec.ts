@@ -1,6 +1,7 @@
 import { expect, test, type Page } from '@playwright/test'
 import { APP_URL, EMULATOR_URL } from './ports.ts'
 import { emulator, serveAvatarsFromEmulator } from './emulator.ts'
+import { expectProfilePage } from './profile.ts'
 
 const AUTHORIZE = `${EMULATOR_URL}/connect/oauth2/authorize`
 
@@ -38,7 +39,7 @@ test.describe('a code WeChat refuses is replaced once, automatically', () => {
       await expect(page.getByRole('button', { name: '允许' })).toBeVisible()
       expect(page.url().startsWith(AUTHORIZE)).toBe(true)
       await page.getByRole('button', { name: '允许' }).click()
-      await expect(page.getByTestId('nickname')).toBeVisible()
+      await expectProfilePage(page)
       expect(await exchanges()).toBe(2)
     })
   }
@@ -52,7 +53,7 @@ test.describe('a code WeChat refuses is replaced once, automatically', () => {
     // A tap on 重新登录 is a new user action: WeChat again, and this time it works.
     await page.getByRole('button', { name: '重新登录' }).click()
     await page.getByRole('button', { name: '允许' }).click()
-    await expect(page.getByTestId('nickname')).toBeVisible()
+    await expectProfilePage(page)
   })
 })
 
@@ -62,12 +63,12 @@ test('the same callback arriving twice signs in once and never shows 40163', asy
     if (request.url().startsWith(`${APP_URL}/auth/callback?code=`)) callbackUrl = request.url()
   })
   await consent(page)
-  await expect(page.getByTestId('nickname')).toBeVisible()
+  await expectProfilePage(page)
   expect(callbackUrl).toMatch(/code=[0-9A-Za-z]{32}&state=[0-9A-Za-z]{32}$/)
 
   // WeChat calling back twice, or Back/refresh replaying the callback URL.
   await page.goto(callbackUrl)
-  await expect(page.getByTestId('nickname')).toBeVisible()
+  await expectProfilePage(page)
   expect(page.url()).toBe(`${APP_URL}/profile`)
   expect(await exchanges()).toBe(1)
 })

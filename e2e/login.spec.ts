@@ -1,6 +1,7 @@
 import { expect, test } from '@playwright/test'
 import { APP_URL, EMULATOR_URL } from './ports.ts'
 import { emulator, serveAvatarsFromEmulator } from './emulator.ts'
+import { expectProfilePage } from './profile.ts'
 
 const AUTHORIZE = `${EMULATOR_URL}/connect/oauth2/authorize`
 
@@ -38,7 +39,7 @@ test('signs in through WeChat consent and shows the chosen profile', async ({ pa
 
   await page.getByRole('button', { name: '允许' }).click()
 
-  await expect(page.getByTestId('nickname')).toHaveText(emoji!.nickname)
+  await expectProfilePage(page, emoji!.nickname)
   // No code or state left in the address bar.
   expect(page.url()).toBe(`${APP_URL}/profile`)
   const avatar = page.getByRole('img', { name: `${emoji!.nickname}的头像` })
@@ -53,11 +54,55 @@ test('signs in through WeChat consent and shows the chosen profile', async ({ pa
   expect(log.filter((e) => e.endpoint === 'userinfo')).toHaveLength(1)
 })
 
+test('on a slow link, shows whom the sign-in answered for before the app has arrived', async ({
+  page,
+}) => {
+  await emulator.nextUser('emoji')
+  const users = (await (await fetch(`${EMULATOR_URL}/__emulator/users`)).json()) as {
+    id: string
+    nickname: string
+  }[]
+  const nickname = users.find((u) => u.id === 'emoji')!.nickname
+  // Every set of headings the page shows, in order, from its first byte ('' for none).
+  await page.addInitScript(() => {
+    const seen: string[] = []
+    ;(window as unknown as { headings: string[] }).headings = seen
+    new MutationObserver(() => {
+      const text = [...document.querySelectorAll('h1')].map((h) => h.textContent?.trim()).join('|')
+      if (text !== seen.at(-1)) seen.push(text)
+    }).observe(document, { childList: true, subtree: true, characterData: true })
+  })
+  await page.goto('/profile')
+  await expect(page.getByRole('button', { name: '允许' })).toBeVisible()
+
+  // The app's code is held back, as a slow link would; the callback page's own script is not.
+  let release = () => {}
+  const appArrives = new Promise<void>((resolve) => (release = resolve))
+  await page.route(/\/assets\/index-[\w-]+\.js$/, async (route) => {
+    await appArrives
+    await route.continue()
+  })
+  await page.getByRole('button', { name: '允许' }).click()
+  await expect(page.getByTestId('nickname')).toHaveText(nickname)
+  expect(page.url()).toMatch(/\/auth\/callback\?code=/)
+  await expect(page.getByTestId('openid')).toHaveCount(0)
+
+  release()
+  await expectProfilePage(page, nickname)
+  expect(page.url()).toBe(`${APP_URL}/profile`)
+  // From 正在登录… to the head, then the app's page under the same head: never back.
+  const headings = await page.evaluate(() => (window as unknown as { headings: string[] }).headings)
+  expect(headings.slice(headings.indexOf('正在登录…'))).toEqual(['正在登录…', nickname])
+  // One sign-in, the early script's: the app took its answer.
+  const log = await emulator.log()
+  expect(log.filter((e) => e.endpoint === 'access_token')).toHaveLength(1)
+})
+
 test('Back never returns to the authorize page, and reload stays signed in', async ({ page }) => {
   await page.goto('/')
   await page.goto('/profile')
   await page.getByRole('button', { name: '允许' }).click()
-  await expect(page.getByTestId('nickname')).toBeVisible()
+  await expectProfilePage(page)
 
   await page.goBack()
   await page.waitForLoadState()
@@ -67,7 +112,7 @@ test('Back never returns to the authorize page, and reload stays signed in', asy
   await page.goto('/profile')
   const authorizeCalls = (await emulator.log()).filter((e) => e.endpoint === 'authorize').length
   await page.reload()
-  await expect(page.getByTestId('nickname')).toBeVisible()
+  await expectProfilePage(page)
   expect(page.url()).toBe(`${APP_URL}/profile`)
   const after = (await emulator.log()).filter((e) => e.endpoint === 'authorize').length
   expect(after).toBe(authorizeCalls)
@@ -76,7 +121,7 @@ test('Back never returns to the authorize page, and reload stays signed in', asy
 test('signs out, and the next visit to the profile goes through WeChat again', async ({ page }) => {
   await page.goto('/profile')
   await page.getByRole('button', { name: '允许' }).click()
-  await expect(page.getByTestId('nickname')).toBeVisible()
+  await expectProfilePage(page)
 
   await page.getByRole('button', { name: '退出登录' }).click()
   await expect(page).toHaveURL(`${APP_URL}/`)
@@ -96,7 +141,7 @@ test('the session cookie is HttpOnly and the page never sees a token', async ({ 
   })
   await page.goto('/profile')
   await page.getByRole('button', { name: '允许' }).click()
-  await expect(page.getByTestId('nickname')).toBeVisible()
+  await expectProfilePage(page)
 
   const session = (await page.context().cookies(APP_URL)).find((c) => c.name === 'wx_session')
   expect(session?.httpOnly).toBe(true)
@@ -124,7 +169,7 @@ test('刷新资料 re-reads the profile through the stored grant, with no trip t
 }) => {
   await page.goto('/profile')
   await page.getByRole('button', { name: '允许' }).click()
-  await expect(page.getByTestId('nickname')).toBeVisible()
+  await expectProfilePage(page)
   const before = (await emulator.log()).length
 
   await page.getByRole('button', { name: '刷新资料' }).click()
@@ -139,12 +184,12 @@ test('刷新资料 with a grant WeChat no longer honours asks for a fresh author
 }) => {
   await page.goto('/profile')
   await page.getByRole('button', { name: '允许' }).click()
-  await expect(page.getByTestId('nickname')).toBeVisible()
+  await expectProfilePage(page)
 
   await emulator.fault({ endpoint: 'auth', errcode: 42001 })
   await emulator.fault({ endpoint: 'refresh_token', errcode: 40030 })
   await page.getByRole('button', { name: '刷新资料' }).click()
   await page.getByRole('button', { name: '允许' }).click()
-  await expect(page.getByTestId('nickname')).toBeVisible()
+  await expectProfilePage(page)
   expect(page.url()).toBe(`${APP_URL}/profile`)
 })

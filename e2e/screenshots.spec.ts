@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import { expect, test, type Page } from '@playwright/test'
 import { emulator, serveAvatarsFromEmulator } from './emulator.ts'
+import { expectProfilePage } from './profile.ts'
 
 /** The README's pictures: every state on a phone, light and dark, each checked for what it says. */
 const SCREENSHOTS = fileURLToPath(new URL('../docs/screenshots/', import.meta.url))
@@ -76,7 +77,7 @@ for (const scheme of ['light', 'dark'] as const) {
       await snap(page, `signing-in-${scheme}`)
 
       release()
-      await expect(page.getByTestId('nickname')).toHaveText(emoji!.nickname)
+      await expectProfilePage(page, emoji!.nickname)
       await expect(page.getByRole('button', { name: '退出登录' })).toBeVisible()
       await expect(page).toHaveTitle('我的资料')
       await expectAvatarLoaded(page)
@@ -135,7 +136,7 @@ test('in English: chosen in the footer, remembered, and asked of WeChat', async 
 
   await page.getByRole('link', { name: 'Sign in with WeChat' }).click()
   await page.getByRole('button', { name: '允许' }).click()
-  await expect(page.getByTestId('nickname')).toHaveText(normal!.nickname)
+  await expectProfilePage(page, normal!.nickname)
   await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible()
   await expect(page.getByText('Not provided by WeChat').first()).toBeVisible()
   await expect(page).toHaveTitle('My profile')

@@ -1,6 +1,7 @@
 import { expect, test } from '@playwright/test'
 import { APP_URL } from './ports.ts'
 import { emulator, serveAvatarsFromEmulator } from './emulator.ts'
+import { expectProfilePage } from './profile.ts'
 
 test.beforeEach(async ({ page }) => {
   await emulator.reset()
@@ -24,7 +25,7 @@ test('pages carry the security headers and the app works under them', async ({ p
   await emulator.nextUser('normal')
   await page.getByRole('link', { name: '微信授权登录' }).click()
   await page.getByRole('button', { name: '允许' }).click()
-  await expect(page.getByTestId('nickname')).toBeVisible()
+  await expectProfilePage(page)
   const avatar = page.locator('img.avatar')
   await expect(avatar).toHaveJSProperty('complete', true)
   expect(await avatar.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0)
@@ -46,7 +47,7 @@ test('a nickname full of HTML and script renders as inert text', async ({ page }
   await emulator.nextUser('html')
   await page.goto('/profile')
   await page.getByRole('button', { name: '允许' }).click()
-  await expect(page.getByTestId('nickname')).toHaveText(html!.nickname)
+  await expectProfilePage(page, html!.nickname)
   await expect(page.locator('[data-testid=nickname] *')).toHaveCount(0)
   expect(dialogs).toBe(0)
 })

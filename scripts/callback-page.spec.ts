@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { build, type Rollup } from 'vite'
-import { SIGNING_IN_SHELL } from './callback-page.ts'
+import { SIGNING_IN_SHELL } from '../src/auth/callback.ts'
 
 /**
  * The production build of the two pages, in memory: what the browser is told to fetch on

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { build } from 'esbuild'
 import type { Plugin } from 'vite'
-import { CALLBACK_PATH } from '../src/auth/callback.ts'
+import { CALLBACK_PATH, SIGNING_IN_SHELL } from '../src/auth/callback.ts'
 
 /** The page WeChat's redirect lands on: netlify.toml serves it at CALLBACK_PATH. */
 const CALLBACK_HTML = 'callback.html'
@@ -12,25 +12,20 @@ const ARRIVAL = 'src/arrival.ts'
 /** The pages a sign-in shows (正在登录…, then the profile): lazy routes elsewhere. */
 const SIGN_IN_PAGES = ['src/views/SignInView.vue', 'src/views/ProfileView.vue']
 
-/**
- * What the callback page shows from its HTML until the app has mounted (Vue replaces it):
- * SignInView's 正在登录… (zh-CN's `signIn.pending`), with the app's delayed fade-in, so a
- * fast link never sees it flash. Only here: on a page with an early first paint,
- * Lighthouse counts the app's start-up script as blocking time, and this is the page
- * where a slow link waits longest (the sign-in itself).
- */
-export const SIGNING_IN_SHELL =
-  '<div class="app"><main><div class="weui-msg app-delayed" aria-live="polite">' +
-  '<div class="weui-msg__icon-area"><i class="weui-loading" aria-hidden="true"></i></div>' +
-  '<header class="weui-msg__text-area"><h1 class="weui-msg__title">正在登录…</h1></header>' +
-  '</div></main></div>'
-
 /** A <script> tag in front of the page's others, so the browser requests it first. */
 function withScript(html: string, src: string): string {
   const tag = `<script type="module" crossorigin src="${src}"></script>`
   const at = html.search(/<script\b/)
   if (at < 0) return html.replace('</head>', `  ${tag}\n  </head>`)
   return `${html.slice(0, at)}${tag}\n    ${html.slice(at)}`
+}
+
+/** index.html made the callback page: the arrival script first, the shell in #app. */
+function callbackHtml(index: string, arrivalSrc: string): string {
+  return withScript(index, arrivalSrc).replace(
+    '<div id="app"></div>',
+    `<div id="app">${SIGNING_IN_SHELL}</div>`,
+  )
 }
 
 /** The arrival script as one file with no imports, and a content-hashed name for it. */
@@ -71,6 +66,9 @@ async function bundleArrival(root: string): Promise<{ fileName: string; code: st
  *   arrival script is therefore bundled apart (esbuild, about 1 KB gzip, no imports) and
  *   placed in front; it hands its request to the app through `auth/arrival.ts`'s global
  *   slot. In development each script is its own module already, so the source is linked.
+ * - #app holds 正在登录… from the HTML, which the arrival script replaces with the
+ *   profile's head once the sign-in answers (auth/early-profile.ts), and the app's mount
+ *   with its first page.
  * - the two pages a sign-in shows are preloaded: the router would fetch them one after the
  *   other, after the app; named in the page, they download beside it.
  *
@@ -90,7 +88,7 @@ export function callbackPage(): Plugin {
       const path = (context.originalUrl ?? context.path).split('?')[0]
       const isCallback = path === `/${CALLBACK_HTML}` || path === CALLBACK_PATH
       if (command !== 'serve' || !isCallback) return html
-      return withScript(html, `/${ARRIVAL}`)
+      return callbackHtml(html, `/${ARRIVAL}`)
     },
     async generateBundle(_, bundle) {
       const index = bundle['index.html']
@@ -112,9 +110,10 @@ export function callbackPage(): Plugin {
       this.emitFile({
         type: 'asset',
         fileName: CALLBACK_HTML,
-        source: withScript(String(index.source), `/${arrival.fileName}`)
-          .replace('</head>', `  ${preloads.join('\n    ')}\n  </head>`)
-          .replace('<div id="app"></div>', `<div id="app">${SIGNING_IN_SHELL}</div>`),
+        source: callbackHtml(String(index.source), `/${arrival.fileName}`).replace(
+          '</head>',
+          `  ${preloads.join('\n    ')}\n  </head>`,
+        ),
       })
     },
   }

@@ -30,10 +30,12 @@ export type LoginOutcome =
  * a registered symbol on the global object, not in a module variable, and pass only plain
  * data, since each copy has its own LoginFailure class and `instanceof` fails across them.
  */
-interface Found {
+export interface Found {
   params: CallbackParams
   pending: PendingLogin | null
   outcome: Promise<LoginOutcome> | null
+  /** Set once the early sign-in has answered with a user. */
+  signedIn?: true
 }
 const SLOT = Symbol.for('wechat-login:arrival')
 type Slot = { [SLOT]?: Found }
@@ -48,22 +50,40 @@ function settle(login: Promise<SessionUser>): Promise<LoginOutcome> {
   )
 }
 
+/**
+ * Checks the callback and sends the code; returns what it found (null on any other page),
+ * so that the page can show the answer before the app has arrived (auth/early-profile.ts).
+ */
 export function startArrival(
   location: Pick<Location, 'pathname' | 'search'>,
   storage: Storage,
   languages: readonly string[],
   now: number,
-): void {
-  if (location.pathname !== CALLBACK_PATH) return
+): Readonly<Found> | null {
+  if (location.pathname !== CALLBACK_PATH) return null
   const params = readCallbackParams(location.search)
-  if (!params) return
+  if (!params) return null
   const pending = takePendingLogin(storage, now)
-  let outcome: Promise<LoginOutcome> | null = null
+  const found: Found = { params, pending, outcome: null }
   if (params.code && params.state && pending?.state === params.state) {
     const lang = WECHAT_LANG_OF[initialLocale(storage, languages)]
-    outcome = settle(postWechatLogin({ code: params.code, state: params.state, lang }))
+    found.outcome = settle(postWechatLogin({ code: params.code, state: params.state, lang })).then(
+      (outcome) => {
+        if (outcome.ok) found.signedIn = true
+        return outcome
+      },
+    )
   }
-  ;(globalThis as Slot)[SLOT] = { params, pending, outcome }
+  ;(globalThis as Slot)[SLOT] = found
+  return found
+}
+
+/**
+ * Whether the early sign-in has already answered with a user, without taking it: the
+ * router then goes straight to the destination, past the 正在登录… page.
+ */
+export function arrivalSignedIn(): boolean {
+  return (globalThis as Slot)[SLOT]?.signedIn === true
 }
 
 /** What the callback page found on arrival, once; null on any other page or later. */

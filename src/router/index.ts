@@ -6,6 +6,7 @@ import {
   type Router,
   type RouteRecordRaw,
 } from 'vue-router'
+import { arrivalSignedIn } from '@/auth/arrival'
 import { CALLBACK_PATH, readCallbackParams } from '@/auth/callback'
 import { canAuthorize, currentClient, isNonWechatAllowed } from '@/auth/client'
 import { beginWechatLogin } from '@/auth/login'
@@ -61,8 +62,19 @@ export function installGuards(router: Router): void {
     const session = useSessionStore()
     if (to.name === 'callback') {
       // Only a real arrival from WeChat carries a callback; an in-app visit has none.
-      if (from === START_LOCATION)
+      if (from === START_LOCATION) {
         session.receiveCallback(readCallbackParams(window.location.search))
+        // The page's first script has signed in already (and may show the profile's head):
+        // straight on to the destination, without the 正在登录… page in between.
+        if (arrivalSignedIn()) {
+          try {
+            const destination = await session.completeLogin()
+            if (destination) return destination
+          } catch (error) {
+            session.fail(error, session.returnTo)
+          }
+        }
+      }
       // Replacing the entry removes code and state from the address bar and from history.
       if (Object.keys(to.query).length > 0 || to.hash) return { name: 'callback', replace: true }
       return true

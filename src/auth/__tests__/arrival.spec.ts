@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { LoginFailure } from '@/api/failure'
 import { fakeApi } from '@/test/fake-api'
 import { USER } from '@/test/fixtures'
-import { startArrival, takeArrival } from '../arrival'
+import { arrivalSignedIn, startArrival, takeArrival } from '../arrival'
 import { savePendingLogin } from '../pending'
 
 const NOW = Date.UTC(2026, 10, 24, 4, 0, 0)
@@ -92,6 +92,48 @@ describe('startArrival (the callback page’s first script)', () => {
       Symbol.for('wechat-login:arrival')
     ]
     expect(await found?.outcome).toEqual({ ok: false, code: 'code_used', status: 409 })
+  })
+
+  it('tells the router once the sign-in has answered with a user, and only then', async () => {
+    savePendingLogin(localStorage, 'STATE1', '/profile', NOW)
+    fakeApi(OK)
+    const found = startArrival(
+      at('/auth/callback?code=CODE1&state=STATE1'),
+      localStorage,
+      ['zh-CN'],
+      NOW,
+    )
+    expect(arrivalSignedIn()).toBe(false)
+    expect(await found?.outcome).toEqual({ ok: true, user: USER })
+    expect(arrivalSignedIn()).toBe(true)
+    await expect(takeArrival()?.login).resolves.toEqual(USER)
+    expect(arrivalSignedIn()).toBe(false)
+  })
+
+  it('does not tell the router of a failed sign-in, nor of a callback it sent nothing for', async () => {
+    savePendingLogin(localStorage, 'STATE1', '/profile', NOW)
+    fakeApi({
+      'POST /api/auth/wechat': {
+        status: 400,
+        body: { error: { code: 'invalid_code', message: 'invalid code' } },
+      },
+    })
+    const failed = startArrival(
+      at('/auth/callback?code=CODE1&state=STATE1'),
+      localStorage,
+      ['zh-CN'],
+      NOW,
+    )
+    expect(await failed?.outcome).toEqual({ ok: false, code: 'invalid_code', status: 400 })
+    expect(arrivalSignedIn()).toBe(false)
+    const unsent = startArrival(
+      at('/auth/callback?code=CODE2&state=NOT-MINE'),
+      localStorage,
+      ['zh-CN'],
+      NOW,
+    )
+    expect(unsent?.outcome).toBeNull()
+    expect(arrivalSignedIn()).toBe(false)
   })
 
   it('hands a failed sign-in over as the API’s failure, not as an unhandled rejection', async () => {

@@ -1,7 +1,9 @@
 import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createMemoryHistory, createRouter } from 'vue-router'
+import { startArrival } from '@/auth/arrival'
 import { browser } from '@/auth/login'
+import { savePendingLogin } from '@/auth/pending'
 import { useSessionStore } from '@/stores/session'
 import { fakeApi } from '@/test/fake-api'
 import { USER } from '@/test/fixtures'
@@ -97,6 +99,39 @@ describe('router guard', () => {
     await router.push('/auth/callback?code=CODE1&state=STATE1')
     expect(useSessionStore().callback).toEqual({ code: 'CODE1', state: 'STATE1' })
     expect(router.currentRoute.value.fullPath).toBe('/auth/callback')
+  })
+
+  it('goes straight to the destination when the page’s first script has signed in', async () => {
+    savePendingLogin(localStorage, 'STATE1', '/profile?tab=2', Date.now())
+    const requests = fakeApi({ 'POST /api/auth/wechat': { status: 200, body: { user: USER } } })
+    window.history.replaceState(null, '', '/auth/callback?code=CODE1&state=STATE1')
+    const found = startArrival(window.location, localStorage, ['zh-CN'], Date.now())
+    await found?.outcome
+    const router = testRouter()
+    const shown: string[] = []
+    router.afterEach((to) => void shown.push(to.fullPath))
+    await router.push('/auth/callback?code=CODE1&state=STATE1')
+    // No 正在登录… page in between, and no code left in the URL.
+    expect(shown).toEqual(['/profile?tab=2'])
+    expect(useSessionStore().user).toEqual(USER)
+    expect(requests.map((r) => `${r.method} ${r.url}`)).toEqual(['POST /api/auth/wechat'])
+  })
+
+  it('shows 正在登录… while the first script’s sign-in is still under way', async () => {
+    savePendingLogin(localStorage, 'STATE1', '/profile', Date.now())
+    let answer = (_: Response) => {}
+    vi.stubGlobal('fetch', () => new Promise<Response>((resolve) => (answer = resolve)))
+    window.history.replaceState(null, '', '/auth/callback?code=CODE1&state=STATE1')
+    startArrival(window.location, localStorage, ['zh-CN'], Date.now())
+    const router = testRouter()
+    await router.push('/auth/callback?code=CODE1&state=STATE1')
+    expect(router.currentRoute.value.fullPath).toBe('/auth/callback')
+    expect(useSessionStore().user).toBeNull()
+    // The sign-in page takes it from here (completeLogin), as without the early script.
+    const destination = useSessionStore().completeLogin()
+    answer(Response.json({ user: USER }))
+    await expect(destination).resolves.toBe('/profile')
+    expect(useSessionStore().user).toEqual(USER)
   })
 
   it('shows the sign-in page with the failure when the session check fails', async () => {
