@@ -217,3 +217,44 @@ describe('deadline', () => {
     expect(fetchMock).not.toHaveBeenCalled()
   })
 })
+
+describe('without a fetch of its own', () => {
+  /** A local WeChat that answers a token, hangs on /sns/auth, and counts its calls. */
+  async function localWechat() {
+    const { createServer } = await import('node:http')
+    const calls: string[] = []
+    const server = createServer((req, res) => {
+      calls.push(req.url ?? '')
+      if (req.url?.startsWith('/sns/auth')) return
+      res.end(JSON.stringify(TOKEN))
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as { port: number }
+    const close = async () => {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+    }
+    return { apiBase: `http://127.0.0.1:${port}`, calls, close }
+  }
+
+  it('calls WeChat over httpFetch, not the global fetch, with the same errors', async () => {
+    const wechat = await localWechat()
+    const global = vi.spyOn(globalThis, 'fetch')
+    const options = { ...client(fetch, 150), apiBase: wechat.apiBase, fetch: undefined }
+    try {
+      expect((await exchangeCode(options, 'C')).openid).toBe(TOKEN.openid)
+      const hung = await caught(checkAccessToken(options, TOKEN))
+      expect([hung.kind, hung.message]).toEqual(['timeout', 'no answer from auth within 150 ms'])
+      await wechat.close()
+      expect((await caught(exchangeCode(options, 'C'))).kind).toBe('network')
+      expect(wechat.calls.map((url) => url.split('?')[0])).toEqual([
+        '/sns/oauth2/access_token',
+        '/sns/auth',
+      ])
+      expect(global).not.toHaveBeenCalled()
+    } finally {
+      global.mockRestore()
+      await wechat.close()
+    }
+  })
+})

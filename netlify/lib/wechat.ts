@@ -1,4 +1,5 @@
 import type { WechatLang, WechatScope, WechatSex } from '../../src/contract.ts'
+import { httpFetch } from './http-fetch.ts'
 
 /**
  * The WeChat web-authorization API as named steps over an injectable fetch.
@@ -12,6 +13,7 @@ export interface WechatClientOptions {
   timeoutMs: number
   /** Epoch ms by which every call must be over; bounds a sequence of calls as a whole. */
   deadline?: number
+  /** `httpFetch` when absent. */
   fetch?: typeof fetch
 }
 
@@ -93,7 +95,7 @@ async function call(
   endpoint: WechatEndpoint,
   params: Record<string, string>,
 ): Promise<Json> {
-  const doFetch = options.fetch ?? fetch
+  const doFetch = options.fetch ?? httpFetch
   const timeoutMs = Math.min(options.timeoutMs, (options.deadline ?? Infinity) - Date.now())
   if (timeoutMs <= 0) {
     throw new WechatError('timeout', endpoint, `no time left for ${endpoint}`)
