@@ -1,12 +1,14 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { getStore, type Store } from '@netlify/blobs'
+import type { Store } from '@netlify/blobs'
 import OAuth from 'wechat-oauth'
 import { createEmulator, type Emulator } from '../emulator/server.ts'
 import { obtainCode } from '../emulator/test-support.ts'
 import type { TestUserId } from '../emulator/users.ts'
 import { handleWechatLogin, type HandlerEnv } from '../netlify/lib/handlers.ts'
+import { httpFetch } from '../netlify/lib/http-fetch.ts'
+import { blobStores } from '../netlify/lib/stores.ts'
 import { emulatorEnv } from '../scripts/emulator-env.ts'
 import { APP_URL } from './paths.ts'
 import { startBlobsProcess, stopProcess, type Started } from './servers.ts'
@@ -170,7 +172,8 @@ async function measureBreakdown(env: HandlerEnv, emulator: Emulator, count: numb
   const add = (what: string, ms: number) => (spent[what] = (spent[what] ?? 0) + ms)
   const timedFetch: typeof fetch = async (input, init) => {
     const t = performance.now()
-    const response = await fetch(input, init)
+    // What the WeChat client uses when given none.
+    const response = await httpFetch(input, init)
     // The body too: the handler's wait for WeChat ends when the body is in.
     const body = await response.arrayBuffer()
     add(`WeChat ${new URL(String(input)).pathname}`, performance.now() - t)
@@ -290,18 +293,11 @@ export async function measureServer(repetitions: number): Promise<ServerResults>
     const vars: Record<string, string> = { ...emulatorEnv(emulator.url) }
     const env: HandlerEnv = {
       env: (name) => vars[name],
-      // The handler keeps users and tokens in Netlify Blobs: a real local Blobs server, reached
-      // as Netlify and `netlify dev` connect functions to it (edge URLs, strong reads: one
+      // The handler keeps users (and their tokens) in Netlify Blobs: a real local Blobs
+      // server, reached as the functions reach Blobs (`blobStores`, as `siteStores` does)
+      // where Netlify and `netlify dev` connect them to it (edge URLs, strong reads: one
       // request a call). The API URL is the build's path, with a signed-URL request first.
-      stores: (name) =>
-        getStore({
-          name,
-          siteID: 'bench',
-          token,
-          edgeURL: apiURL,
-          uncachedEdgeURL: apiURL,
-          consistency: 'strong',
-        }),
+      stores: blobStores({ siteID: 'bench', token, edgeURL: apiURL, uncachedEdgeURL: apiURL }),
     }
     const logins: Record<Impl, Login> = {
       ours: ourLogin(env),

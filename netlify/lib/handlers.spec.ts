@@ -68,7 +68,11 @@ describe('POST /api/auth/wechat', () => {
   it('answers the profile and an HttpOnly session cookie, never a token', async () => {
     const log = vi.spyOn(console, 'error')
     const code = await obtainCode(emulator, { user: 'emoji' })
+    // WeChat and Blobs are both reached over httpFetch.
+    const globalFetch = vi.spyOn(globalThis, 'fetch')
     const response = await login({ code, state: 'abc123' })
+    expect(globalFetch).not.toHaveBeenCalled()
+    globalFetch.mockRestore()
     expect(response.status).toBe(200)
     const text = await response.text()
     const { user } = JSON.parse(text)
