@@ -16,6 +16,8 @@ let base: string
 let seen: Seen[]
 /** Each connection gets a number, so a test can tell a kept-alive one from a new one. */
 let connections = 0
+/** The next request's connection is reset instead of answered. */
+let dropNext = false
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -31,6 +33,11 @@ beforeAll(async () => {
         socket,
       })
       const path = (req.url ?? '').split('?')[0]
+      if (dropNext) {
+        // As a server does with a connection it has closed while idle.
+        dropNext = false
+        return req.socket.destroy()
+      }
       if (path === '/hang') return
       if (path === '/none') return res.writeHead(204).end()
       if (path === '/refused') return res.writeHead(412).end()
@@ -115,6 +122,27 @@ describe('httpFetch', () => {
     await (await httpFetch(`${base}/a`)).text()
     await (await httpFetch(`${base}/b`)).text()
     expect(seen[1]?.socket).toBe(seen[0]?.socket)
+  })
+
+  it('sends a read once more, on a new connection, when a kept-alive one is reset', async () => {
+    await (await httpFetch(`${base}/a`)).text()
+    dropNext = true
+    const answer = await httpFetch(`${base}/sns/userinfo`)
+    expect(answer.status).toBe(200)
+    expect(seen.map((s) => s.url)).toEqual(['/a', '/sns/userinfo', '/sns/userinfo'])
+    expect(seen[1]?.socket).toBe(seen[0]?.socket)
+    expect(seen[2]?.socket).not.toBe(seen[0]?.socket)
+  })
+
+  it('never sends a write twice: it may have landed before the reset', async () => {
+    await (await httpFetch(`${base}/a`)).text()
+    dropNext = true
+    const answer = httpFetch(`${base}/users/o1`, { method: 'PUT', body: '{"signInCount":2}' })
+    await expect(answer).rejects.toMatchObject({
+      name: 'TypeError',
+      cause: { code: 'ECONNRESET' },
+    })
+    expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual(['GET /a', 'PUT /users/o1'])
   })
 
   it('rejects with the signal’s reason when aborted, and closes the request', async () => {

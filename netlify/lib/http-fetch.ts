@@ -81,54 +81,65 @@ export const httpFetch: typeof fetch = (input, init) => {
   const signal = init?.signal ?? undefined
   const body = init?.body == null ? null : toBuffer(init.body as Body)
   const method = (init?.method ?? 'GET').toUpperCase()
-  return new Promise<Response>((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason)
-      return
-    }
-    const headers = headerObject(init?.headers)
-    if (body) headers['content-length'] = String(body.byteLength)
-    const https = url.protocol === 'https:'
-    const outgoing = (https ? httpsRequest : httpRequest)(
-      url,
-      { method, headers, agent: https ? agents['https:'] : agents['http:'] },
-      (message) => {
-        const chunks: Buffer[] = []
-        message.on('data', (chunk: Buffer) => chunks.push(chunk))
-        message.on('error', fail)
-        message.on('end', () => {
-          signal?.removeEventListener('abort', abort)
-          const empty = method === 'HEAD' || NULL_BODY_STATUSES.has(message.statusCode ?? 0)
-          try {
-            const bytes = Buffer.concat(chunks)
-            resolve(
-              toResponse(
-                message,
-                empty
-                  ? null
-                  : (new Uint8Array(
-                      bytes.buffer,
-                      bytes.byteOffset,
-                      bytes.byteLength,
-                    ) as Uint8Array<ArrayBuffer>),
-              ),
-            )
-          } catch (error) {
-            fail(error)
-          }
-        })
-      },
-    )
-    function fail(cause: unknown) {
-      signal?.removeEventListener('abort', abort)
-      reject(signal?.aborted ? signal.reason : new TypeError('fetch failed', { cause }))
-    }
-    function abort() {
-      outgoing.destroy(signal!.reason instanceof Error ? signal!.reason : undefined)
-      reject(signal!.reason)
-    }
-    signal?.addEventListener('abort', abort, { once: true })
-    outgoing.on('error', fail)
-    outgoing.end(body ?? undefined)
-  })
+  const headers = headerObject(init?.headers)
+  if (body) headers['content-length'] = String(body.byteLength)
+  const https = url.protocol === 'https:'
+  const send = (retried: boolean) =>
+    new Promise<Response>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(signal.reason)
+        return
+      }
+      const outgoing = (https ? httpsRequest : httpRequest)(
+        url,
+        { method, headers, agent: https ? agents['https:'] : agents['http:'] },
+        (message) => {
+          const chunks: Buffer[] = []
+          message.on('data', (chunk: Buffer) => chunks.push(chunk))
+          message.on('error', fail)
+          message.on('end', () => {
+            signal?.removeEventListener('abort', abort)
+            const empty = method === 'HEAD' || NULL_BODY_STATUSES.has(message.statusCode ?? 0)
+            try {
+              const bytes = Buffer.concat(chunks)
+              resolve(
+                toResponse(
+                  message,
+                  empty
+                    ? null
+                    : (new Uint8Array(
+                        bytes.buffer,
+                        bytes.byteOffset,
+                        bytes.byteLength,
+                      ) as Uint8Array<ArrayBuffer>),
+                ),
+              )
+            } catch (error) {
+              fail(error)
+            }
+          })
+        },
+      )
+      function fail(cause: unknown) {
+        signal?.removeEventListener('abort', abort)
+        // A kept-alive connection the other side closed while idle (a function instance
+        // frozen between invocations finds many): a read is sent once more, on a new one.
+        // Not a write: it may have landed before the reset, and a conditional write
+        // replayed would count a sign-in twice.
+        const stale =
+          outgoing.reusedSocket &&
+          (cause as NodeJS.ErrnoException).code === 'ECONNRESET' &&
+          (method === 'GET' || method === 'HEAD')
+        if (stale && !retried && !signal?.aborted) resolve(send(true))
+        else reject(signal?.aborted ? signal.reason : new TypeError('fetch failed', { cause }))
+      }
+      function abort() {
+        outgoing.destroy(signal!.reason instanceof Error ? signal!.reason : undefined)
+        reject(signal!.reason)
+      }
+      signal?.addEventListener('abort', abort, { once: true })
+      outgoing.on('error', fail)
+      outgoing.end(body ?? undefined)
+    })
+  return send(false)
 }
