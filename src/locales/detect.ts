@@ -32,6 +32,16 @@ export function detectLocale(languages: readonly string[]): Locale {
   return DEFAULT_LOCALE
 }
 
+/**
+ * The languages to try, in order. Inside WeChat its own setting comes first: WeChat names
+ * it in the User-Agent (`Language/zh_CN`, wechat-behaviour.md §5), and it can differ from
+ * the phone's, which is all `navigator.languages` knows.
+ */
+export function preferredLanguages(userAgent: string, languages: readonly string[]): string[] {
+  const wechat = /\bMicroMessenger\/.*\bLanguage\/([A-Za-z]+(?:_[A-Za-z]+)?)/.exec(userAgent)
+  return wechat ? [wechat[1]!.replace('_', '-'), ...languages] : [...languages]
+}
+
 /** The language chosen on the page before, or else the browser's. */
 export function initialLocale(storage: Storage, languages: readonly string[]): Locale {
   const saved = storage.getItem(LOCALE_STORAGE_KEY)
