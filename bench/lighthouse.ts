@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:https'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -7,7 +7,7 @@ import { promisify } from 'node:util'
 import { chromium } from '@playwright/test'
 import lighthouse from 'lighthouse'
 import { CHROMIUM_FLAGS, CHROMIUM_PATH, WECHAT_ANDROID_UA } from './browser.ts'
-import { APP_URL, EMULATOR_URL } from './paths.ts'
+import { APP_URL, EMULATOR_URL, RESULTS_DIR } from './paths.ts'
 import { startProcess, stopProcess, type Started } from './servers.ts'
 import { median } from './stats.ts'
 
@@ -130,7 +130,9 @@ async function signIn(port: number): Promise<void> {
     const page = await context.newPage()
     await page.goto(`${APP_URL}/profile`)
     await page.getByRole('button', { name: '允许' }).click()
-    await page.getByTestId('nickname').waitFor()
+    // The app's page, not the callback page's early head: the app marks the browser as
+    // signed in (the hint a reload of /profile reads) when it takes the sign-in over.
+    await page.getByTestId('openid').waitFor()
     await page.close()
   } finally {
     await browser.close()
@@ -159,7 +161,10 @@ function itemsOf(details: unknown): string[] {
   return found
 }
 
-async function audit(port: number, url: string): Promise<LighthouseRun> {
+/** Where each run's whole Lighthouse report goes, for what the summary leaves out. */
+const REPORTS_DIR = join(RESULTS_DIR, 'logs', 'lighthouse')
+
+async function audit(port: number, url: string, saveAs: string): Promise<LighthouseRun> {
   // Defaults otherwise: mobile form factor, simulated throttling, HTTP cache cleared per
   // run. Lighthouse 12 keeps cookies and localStorage, so a signed-in profile stays so.
   const result = await lighthouse(url, {
@@ -171,6 +176,8 @@ async function audit(port: number, url: string): Promise<LighthouseRun> {
   })
   if (!result) throw new Error(`lighthouse returned nothing for ${url}`)
   const { lhr } = result
+  await mkdir(REPORTS_DIR, { recursive: true })
+  await writeFile(join(REPORTS_DIR, `${saveAs}.json`), JSON.stringify(lhr))
   if (lhr.runtimeError) throw new Error(`lighthouse ${url}: ${lhr.runtimeError.message}`)
   const scores = {} as Record<Category, number>
   for (const id of CATEGORIES) scores[id] = Math.round((lhr.categories[id]?.score ?? 0) * 100)
@@ -239,7 +246,8 @@ export async function measureLighthouse(floorUrl: string, runs: number): Promise
         const order = i % 2 === 0 ? names : [...names].reverse()
         for (const name of order) {
           const url = pages.find(([n]) => n === name)![1]
-          results.get(name)!.push(await audit(launched.port, url))
+          const saveAs = `${name.replace(/\W+/g, '-').replace(/^-|-$/g, '')}-${i + 1}`
+          results.get(name)!.push(await audit(launched.port, url, saveAs))
         }
       }
     }
