@@ -96,6 +96,28 @@ export function installGuards(router: Router): void {
   })
 }
 
+/**
+ * How long the first page may take before the app mounts to show its loading screen: a
+ * wait under a second keeps the reader's flow and needs no feedback (Nielsen's limits);
+ * beyond it, a spinner says the page is working.
+ */
+export const LOADING_SCREEN_AFTER_MS = 1000
+
+/**
+ * When the app should mount: once its first page is ready, so that page is drawn whole in
+ * one go, or after LOADING_SCREEN_AFTER_MS, whichever comes first, so a slow session check
+ * shows the loading screen rather than nothing. A quick answer thus never shows it, and no
+ * layout is spent on it (in Lighthouse's /profile runs, mounting in two steps was most of
+ * the blocking time). The callback page waits for its page: its HTML shows 正在登录… (or
+ * the profile's head) meanwhile.
+ */
+export function firstPageReady(router: Router, pathname: string): Promise<void> {
+  const ready = router.isReady().catch(() => {})
+  if (pathname === CALLBACK_PATH) return ready
+  const patience = new Promise<void>((resolve) => setTimeout(resolve, LOADING_SCREEN_AFTER_MS))
+  return Promise.race([ready, patience])
+}
+
 export function createAppRouter(): Router {
   const router = createRouter({ history: createWebHistory(import.meta.env.BASE_URL), routes })
   installGuards(router)

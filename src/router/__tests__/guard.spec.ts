@@ -7,7 +7,7 @@ import { savePendingLogin } from '@/auth/pending'
 import { useSessionStore } from '@/stores/session'
 import { fakeApi } from '@/test/fake-api'
 import { USER } from '@/test/fixtures'
-import { installGuards, routes } from '..'
+import { firstPageReady, installGuards, LOADING_SCREEN_AFTER_MS, routes } from '..'
 
 const WECHAT_IOS_UA =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 16_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.40(0x18002831) NetType/WIFI Language/zh_CN'
@@ -155,5 +155,63 @@ describe('router guard', () => {
     } finally {
       config.appId = 'wxd0e1a2b3c4f5e6d7'
     }
+  })
+})
+
+describe('firstPageReady (when the app mounts)', () => {
+  beforeEach(() => {
+    localStorage.clear()
+    setActivePinia(createPinia())
+    vi.useFakeTimers()
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+    vi.restoreAllMocks()
+  })
+
+  /** The profile's first navigation, its session check held until `answer` is called. */
+  function heldProfile() {
+    localStorage.setItem('wx-login:signed-in', '1')
+    let answer = (_: Response) => {}
+    vi.stubGlobal('fetch', () => new Promise<Response>((resolve) => (answer = resolve)))
+    const router = testRouter()
+    void router.push('/profile')
+    return { router, answer: () => answer(Response.json({ user: USER })) }
+  }
+
+  const settled = (promise: Promise<void>) => {
+    let done = false
+    void promise.then(() => (done = true))
+    return () => done
+  }
+
+  it('waits for a first page that is quick, so it is drawn whole', async () => {
+    const { router, answer } = heldProfile()
+    const isDone = settled(firstPageReady(router, '/profile'))
+    await vi.advanceTimersByTimeAsync(LOADING_SCREEN_AFTER_MS / 2)
+    expect(isDone()).toBe(false)
+    answer()
+    await vi.advanceTimersByTimeAsync(0)
+    await vi.waitFor(() => expect(isDone()).toBe(true))
+    expect(router.currentRoute.value.name).toBe('profile')
+  })
+
+  it('gives up waiting after a second, so a slow session check shows the loading screen', async () => {
+    const { router } = heldProfile()
+    const isDone = settled(firstPageReady(router, '/profile'))
+    await vi.advanceTimersByTimeAsync(LOADING_SCREEN_AFTER_MS - 1)
+    expect(isDone()).toBe(false)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(isDone()).toBe(true)
+    expect(router.currentRoute.value.name).toBeUndefined()
+  })
+
+  it('on the callback page waits for the page however long: its HTML shows 正在登录…', async () => {
+    const { router, answer } = heldProfile()
+    const isDone = settled(firstPageReady(router, '/auth/callback'))
+    await vi.advanceTimersByTimeAsync(5 * LOADING_SCREEN_AFTER_MS)
+    expect(isDone()).toBe(false)
+    answer()
+    await vi.waitFor(() => expect(isDone()).toBe(true))
   })
 })
