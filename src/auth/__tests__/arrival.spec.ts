@@ -11,6 +11,14 @@ const at = (path: string) => {
   return { pathname: url.pathname, search: url.search }
 }
 const OK = { 'POST /api/auth/wechat': { status: 200, body: { user: USER } } } as const
+const INVALID_CODE = {
+  'POST /api/auth/wechat': {
+    status: 400,
+    body: { error: { code: 'invalid_code', message: 'invalid code' } },
+  },
+} as const
+/** The callback page's first script at `path`, in a browser that speaks zh-CN. */
+const arrive = (path: string) => startArrival(at(path), localStorage, ['zh-CN'], NOW)
 
 describe('startArrival (the callback page’s first script)', () => {
   beforeEach(() => localStorage.clear())
@@ -22,7 +30,7 @@ describe('startArrival (the callback page’s first script)', () => {
   it('sends the code at once when the state is the one this browser issued', async () => {
     savePendingLogin(localStorage, 'STATE1', '/profile?tab=2', NOW)
     const requests = fakeApi(OK)
-    startArrival(at('/auth/callback?code=CODE1&state=STATE1'), localStorage, ['zh-CN'], NOW)
+    arrive('/auth/callback?code=CODE1&state=STATE1')
     expect(requests).toEqual([
       {
         method: 'POST',
@@ -49,7 +57,7 @@ describe('startArrival (the callback page’s first script)', () => {
   it('sends nothing for a state it did not issue, and hands over what it took', () => {
     savePendingLogin(localStorage, 'MINE', '/profile', NOW)
     const requests = fakeApi(OK)
-    startArrival(at('/auth/callback?code=CODE1&state=THEIRS'), localStorage, ['zh-CN'], NOW)
+    arrive('/auth/callback?code=CODE1&state=THEIRS')
     expect(requests).toEqual([])
     const arrival = takeArrival()
     expect(arrival?.pending?.state).toBe('MINE')
@@ -64,7 +72,7 @@ describe('startArrival (the callback page’s first script)', () => {
     if (state === 'EXPIRED') savePendingLogin(localStorage, state, '/profile', NOW - 11 * 60_000)
     else if (state) savePendingLogin(localStorage, state, '/profile', NOW)
     const requests = fakeApi(OK)
-    startArrival(at(path), localStorage, ['zh-CN'], NOW)
+    arrive(path)
     expect(requests).toEqual([])
     expect(takeArrival()?.login).toBeNull()
   })
@@ -72,8 +80,8 @@ describe('startArrival (the callback page’s first script)', () => {
   it('leaves other pages, and a callback page without a callback, alone', () => {
     savePendingLogin(localStorage, 'STATE1', '/profile', NOW)
     const requests = fakeApi(OK)
-    startArrival(at('/profile?code=CODE1&state=STATE1'), localStorage, ['zh-CN'], NOW)
-    startArrival(at('/auth/callback'), localStorage, ['zh-CN'], NOW)
+    arrive('/profile?code=CODE1&state=STATE1')
+    arrive('/auth/callback')
     expect(requests).toEqual([])
     expect(takeArrival()).toBeNull()
     expect(localStorage.getItem('wx-login:pending')).not.toBeNull()
@@ -87,7 +95,7 @@ describe('startArrival (the callback page’s first script)', () => {
         body: { error: { code: 'code_used', message: 'code been used' } },
       },
     })
-    startArrival(at('/auth/callback?code=CODE1&state=STATE1'), localStorage, ['zh-CN'], NOW)
+    arrive('/auth/callback?code=CODE1&state=STATE1')
     const found = (globalThis as Record<symbol, { outcome: Promise<unknown> } | undefined>)[
       Symbol.for('wechat-login:arrival')
     ]
@@ -97,12 +105,7 @@ describe('startArrival (the callback page’s first script)', () => {
   it('tells the router once the sign-in has answered with a user, and only then', async () => {
     savePendingLogin(localStorage, 'STATE1', '/profile', NOW)
     fakeApi(OK)
-    const found = startArrival(
-      at('/auth/callback?code=CODE1&state=STATE1'),
-      localStorage,
-      ['zh-CN'],
-      NOW,
-    )
+    const found = arrive('/auth/callback?code=CODE1&state=STATE1')
     expect(arrivalSignedIn()).toBe(false)
     expect(await found?.outcome).toEqual({ ok: true, user: USER })
     expect(arrivalSignedIn()).toBe(true)
@@ -112,39 +115,19 @@ describe('startArrival (the callback page’s first script)', () => {
 
   it('does not tell the router of a failed sign-in, nor of a callback it sent nothing for', async () => {
     savePendingLogin(localStorage, 'STATE1', '/profile', NOW)
-    fakeApi({
-      'POST /api/auth/wechat': {
-        status: 400,
-        body: { error: { code: 'invalid_code', message: 'invalid code' } },
-      },
-    })
-    const failed = startArrival(
-      at('/auth/callback?code=CODE1&state=STATE1'),
-      localStorage,
-      ['zh-CN'],
-      NOW,
-    )
+    fakeApi(INVALID_CODE)
+    const failed = arrive('/auth/callback?code=CODE1&state=STATE1')
     expect(await failed?.outcome).toEqual({ ok: false, code: 'invalid_code', status: 400 })
     expect(arrivalSignedIn()).toBe(false)
-    const unsent = startArrival(
-      at('/auth/callback?code=CODE2&state=NOT-MINE'),
-      localStorage,
-      ['zh-CN'],
-      NOW,
-    )
+    const unsent = arrive('/auth/callback?code=CODE2&state=NOT-MINE')
     expect(unsent?.outcome).toBeNull()
     expect(arrivalSignedIn()).toBe(false)
   })
 
   it('hands a failed sign-in over as the API’s failure, not as an unhandled rejection', async () => {
     savePendingLogin(localStorage, 'STATE1', '/profile', NOW)
-    fakeApi({
-      'POST /api/auth/wechat': {
-        status: 400,
-        body: { error: { code: 'invalid_code', message: 'invalid code' } },
-      },
-    })
-    startArrival(at('/auth/callback?code=CODE1&state=STATE1'), localStorage, ['zh-CN'], NOW)
+    fakeApi(INVALID_CODE)
+    arrive('/auth/callback?code=CODE1&state=STATE1')
     const failure = await takeArrival()?.login?.catch((error: unknown) => error)
     expect(failure).toBeInstanceOf(LoginFailure)
     expect([(failure as LoginFailure).code, (failure as LoginFailure).status]).toEqual([
