@@ -2,6 +2,7 @@ import { fileURLToPath, URL } from 'node:url'
 import { defineConfig, loadEnv } from 'vite'
 import vue from '@vitejs/plugin-vue'
 import { callbackPage } from './scripts/callback-page.ts'
+import { compileHints } from './scripts/compile-hints.ts'
 import { OFFICIAL_AUTHORIZE_URL } from './src/contract.ts'
 
 export default defineConfig(({ mode }) => {
@@ -17,8 +18,8 @@ export default defineConfig(({ mode }) => {
 
   return {
     // Every component is <script setup>: without the Options API, Vue's runtime is ~1.7 KB
-    // gzip smaller (the floor app in bench/ is built with this config too).
-    plugins: [vue({ features: { optionsAPI: false } }), callbackPage()],
+    // gzip smaller (the floor app in bench/ is built with this config too, hints included).
+    plugins: [vue({ features: { optionsAPI: false } }), callbackPage(), compileHints()],
     define: {
       __APP_CONFIG__: JSON.stringify(appConfig),
     },

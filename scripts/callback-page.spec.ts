@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { build, type Rollup } from 'vite'
 import { SIGNING_IN_SHELL } from '../src/auth/callback.ts'
+import { COMPILE_HINT } from './compile-hints.ts'
 
 /**
  * The production build of the two pages, in memory: what the browser is told to fetch on
@@ -18,9 +19,13 @@ async function buildSite(): Promise<Map<string, string>> {
   )
 }
 
+/** One build for every test here: it takes seconds. */
+let built: Promise<Map<string, string>> | undefined
+const siteFiles = () => (built ??= buildSite())
+
 describe('callback.html in a build', () => {
   it('runs a standalone arrival script first and preloads the sign-in pages', async () => {
-    const files = await buildSite()
+    const files = await siteFiles()
     const page = files.get('callback.html') ?? ''
     const scripts = [...page.matchAll(/<script type="module" crossorigin src="\/([^"]+)"/g)].map(
       (match) => match[1],
@@ -59,5 +64,19 @@ describe('callback.html in a build', () => {
     expect(index).not.toContain('arrival-')
     expect(index).not.toContain('modulepreload')
     expect(index).toContain('<div id="app"></div>')
+  }, 60_000)
+})
+
+describe('compile hints in a build', () => {
+  it('mark the entry chunk alone, on its first line', async () => {
+    const files = await siteFiles()
+    const hinted = [...files]
+      .filter(([, code]) => code.includes(COMPILE_HINT))
+      .map(([name]) => name)
+    expect(hinted).toEqual([expect.stringMatching(/^assets\/index-[\w-]+\.js$/)])
+    expect(files.get(hinted[0]!)!.split('\n')[0]).toBe('//# allFunctionsCalledOnLoad')
+    // The entry is what both pages start: the hint reaches every page load.
+    expect(files.get('index.html')).toContain(`src="/${hinted[0]}"`)
+    expect(files.get('callback.html')).toContain(`src="/${hinted[0]}"`)
   }, 60_000)
 })
