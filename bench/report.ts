@@ -1,5 +1,5 @@
 export type Verdict = 'PASS' | 'FAIL' | 'INFO'
-export type Unit = 'B' | 'ms' | 'logins/s' | 'score' | 'requests' | 'calls'
+export type Unit = 'B' | 'ms' | 'ms CPU' | 'logins/s' | '/s' | 'score' | 'requests' | 'calls'
 
 export interface Figure {
   section: string
@@ -15,8 +15,9 @@ export interface Figure {
 
 const number = (value: number, unit: Unit) => {
   if (!Number.isFinite(value)) return '—'
-  const digits = unit === 'logins/s' && value < 100 ? 1 : 0
+  const digits = unit === 'ms CPU' ? 2 : unit.endsWith('/s') && value < 100 ? 1 : 0
   const text = value.toLocaleString('en-US', { maximumFractionDigits: digits })
+  if (unit === '/s') return `${text}/s`
   return unit === 'score' || unit === 'requests' || unit === 'calls' ? text : `${text} ${unit}`
 }
 

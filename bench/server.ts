@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Store } from '@netlify/blobs'
+import { getStore, type Store } from '@netlify/blobs'
 import OAuth from 'wechat-oauth'
 import { createEmulator, type Emulator } from '../emulator/server.ts'
 import { obtainCode } from '../emulator/test-support.ts'
@@ -22,9 +22,16 @@ export const MAX_MS = 10_000
 const USERS: TestUserId[] = ['normal', 'emoji', 'no-avatar', 'no-unionid', 'html']
 const OFFICIAL_API = 'https://api.weixin.qq.com'
 
-/** `ours-memory`: the same handler with Blobs swapped for memory, to show what Blobs costs. */
-export type Impl = 'ours' | 'ours-memory' | 'wechat-oauth'
-const IMPLS: Impl[] = ['ours', 'wechat-oauth', 'ours-memory']
+/**
+ * `ours-memory`: the same handler with Blobs swapped for memory, to show what Blobs costs.
+ * `one-write`: no login at all, one Blobs write the size of a user record to a key of its
+ * own, unconditional: the least any sign-in that records itself must do. Its rate and CPU
+ * beside wechat-oauth's whole login are the bound on what a recording handler can reach.
+ */
+export type Impl = 'ours' | 'ours-memory' | 'wechat-oauth' | 'one-write'
+const IMPLS: Impl[] = ['ours', 'wechat-oauth', 'ours-memory', 'one-write']
+/** The implementations that log in, and so need codes. */
+const LOGS_IN: ReadonlySet<Impl> = new Set(['ours', 'ours-memory', 'wechat-oauth'])
 /**
  * One login: resolves when its answer is in, with the work the answer left running
  * (`waitUntil`); each settles to whether it landed.
@@ -41,12 +48,15 @@ export interface LevelRun {
   perSecond: number
   p50: number
   p99: number
+  /** CPU time of this process per completed login (or write), its in-process emulator's included. */
+  cpuMs: number
 }
 
 interface Figures {
   perSecond: number
   p50: number
   p99: number
+  cpuMs: number
 }
 
 export interface LevelSummary {
@@ -54,6 +64,7 @@ export interface LevelSummary {
   ours: Figures
   oursMemory: Figures
   reference: Figures
+  oneWrite: Figures
 }
 
 export interface ScopeCheck {
@@ -138,6 +149,19 @@ function memoryStores(): NonNullable<HandlerEnv['stores']> {
       delete: async (key: string) => void blobs.delete(key),
     }
     return store as unknown as Store
+  }
+}
+
+/**
+ * One write of a record-sized blob (a user record with its sealed tokens is ≈ 1 KB), to a key
+ * of its own and without a condition: nothing is read first, nothing can conflict.
+ */
+function oneWrite(store: Store): Login {
+  const record = JSON.stringify({ padding: 'x'.repeat(1000) })
+  let next = 0
+  return async () => {
+    await store.set(`write-${next++}`, record)
+    return []
   }
 }
 
@@ -233,6 +257,7 @@ async function runLevel(login: Login, codes: string[], concurrency: number) {
   let next = 0
   let firstError: unknown
   const started = performance.now()
+  const cpu = process.cpuUsage()
   const deadline = started + MAX_MS
   const worker = async () => {
     while (next < codes.length && performance.now() < deadline) {
@@ -252,6 +277,7 @@ async function runLevel(login: Login, codes: string[], concurrency: number) {
   await Promise.all(Array.from({ length: concurrency }, worker))
   const landed = (await Promise.all(settling)).filter(Boolean).length
   const elapsedMs = performance.now() - started
+  const used = process.cpuUsage(cpu)
   failed += answered - landed
   if (failed > 0) {
     console.warn(`  ${failed} logins failed (${answered - landed} deferred), first:`, firstError)
@@ -263,6 +289,7 @@ async function runLevel(login: Login, codes: string[], concurrency: number) {
     perSecond: (landed / elapsedMs) * 1000,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
+    cpuMs: (used.user + used.system) / 1000 / Math.max(landed, 1),
   }
 }
 
@@ -303,7 +330,22 @@ export async function measureServer(repetitions: number): Promise<ServerResults>
       ours: ourLogin(env),
       'ours-memory': ourLogin({ ...env, stores: memoryStores() }),
       'wechat-oauth': referenceLogin(emulator),
+      'one-write': oneWrite(
+        getStore({
+          siteID: 'bench',
+          token,
+          edgeURL: apiURL,
+          uncachedEdgeURL: apiURL,
+          name: 'writes',
+          consistency: 'strong',
+          fetch: httpFetch,
+        }),
+      ),
     }
+    const codesFor = (impl: Impl, count: number) =>
+      LOGS_IN.has(impl)
+        ? mintCodes(emulator, count)
+        : Promise.resolve(Array<string>(count).fill(''))
 
     const scopes: ScopeCheck[] = []
     for (const scope of ['snsapi_userinfo', 'snsapi_base'] as const) {
@@ -320,7 +362,7 @@ export async function measureServer(repetitions: number): Promise<ServerResults>
     }
 
     // Warm both up (JIT, connection pools) before anything is timed.
-    for (const impl of IMPLS) await runLevel(logins[impl], await mintCodes(emulator, 40), 10)
+    for (const impl of IMPLS) await runLevel(logins[impl], await codesFor(impl, 40), 10)
 
     const breakdown = await measureBreakdown(env, emulator, 100)
 
@@ -330,7 +372,7 @@ export async function measureServer(repetitions: number): Promise<ServerResults>
         // A different one goes first each time.
         const shift = (repetition + LEVELS.indexOf(concurrency)) % IMPLS.length
         for (const impl of [...IMPLS.slice(shift), ...IMPLS.slice(0, shift)]) {
-          const codes = await mintCodes(emulator, MAX_LOGINS)
+          const codes = await codesFor(impl, MAX_LOGINS)
           const result = await runLevel(logins[impl], codes, concurrency)
           runs.push({ impl, concurrency, repetition, ...result })
         }
@@ -343,6 +385,7 @@ export async function measureServer(repetitions: number): Promise<ServerResults>
         perSecond: median(mine.map((r) => r.perSecond)),
         p50: median(mine.map((r) => r.p50)),
         p99: median(mine.map((r) => r.p99)),
+        cpuMs: median(mine.map((r) => r.cpuMs)),
       }
     }
     const levels = LEVELS.map((concurrency) => ({
@@ -350,6 +393,7 @@ export async function measureServer(repetitions: number): Promise<ServerResults>
       ours: summarize('ours', concurrency),
       oursMemory: summarize('ours-memory', concurrency),
       reference: summarize('wechat-oauth', concurrency),
+      oneWrite: summarize('one-write', concurrency),
     }))
     return { runs, levels, scopes, breakdown }
   } finally {
