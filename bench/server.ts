@@ -8,7 +8,7 @@ import { obtainCode } from '../emulator/test-support.ts'
 import type { TestUserId } from '../emulator/users.ts'
 import { handleWechatLogin, type HandlerEnv } from '../netlify/lib/handlers.ts'
 import { httpFetch } from '../netlify/lib/http-fetch.ts'
-import { blobStores } from '../netlify/lib/stores.ts'
+import { blobStores, type BlobsLocation } from '../netlify/lib/stores.ts'
 import { emulatorEnv } from '../scripts/emulator-env.ts'
 import { APP_URL } from './paths.ts'
 import { startBlobsProcess, stopProcess, type Started } from './servers.ts'
@@ -317,6 +317,12 @@ export async function measureServer(repetitions: number): Promise<ServerResults>
     const started = await startBlobsProcess(blobsDir, token)
     blobs = started.proc
     const apiURL = `http://127.0.0.1:${started.port}`
+    const location: BlobsLocation = {
+      siteID: 'bench',
+      token,
+      edgeURL: apiURL,
+      uncachedEdgeURL: apiURL,
+    }
     const vars: Record<string, string> = { ...emulatorEnv(emulator.url) }
     const env: HandlerEnv = {
       env: (name) => vars[name],
@@ -324,22 +330,15 @@ export async function measureServer(repetitions: number): Promise<ServerResults>
       // server, reached as the functions reach Blobs (`blobStores`, as `siteStores` does)
       // where Netlify and `netlify dev` connect them to it (edge URLs, strong reads: one
       // request a call). The API URL is the build's path, with a signed-URL request first.
-      stores: blobStores({ siteID: 'bench', token, edgeURL: apiURL, uncachedEdgeURL: apiURL }),
+      stores: blobStores(location),
     }
     const logins: Record<Impl, Login> = {
       ours: ourLogin(env),
       'ours-memory': ourLogin({ ...env, stores: memoryStores() }),
       'wechat-oauth': referenceLogin(emulator),
+      // A store of its own, so the records' store lists no more keys than without it.
       'one-write': oneWrite(
-        getStore({
-          siteID: 'bench',
-          token,
-          edgeURL: apiURL,
-          uncachedEdgeURL: apiURL,
-          name: 'writes',
-          consistency: 'strong',
-          fetch: httpFetch,
-        }),
+        getStore({ ...location, name: 'writes', consistency: 'strong', fetch: httpFetch }),
       ),
     }
     const codesFor = (impl: Impl, count: number) =>
