@@ -1,7 +1,6 @@
 /**
  * Sums the test runners' own JSON reports into the one line CI reads:
- * `N passed, N failed`. A report that is missing means its suite never ran (an earlier
- * step such as type-check failed), which is said and makes the exit code non-zero.
+ * `N passed, N failed`.
  */
 import { existsSync, readFileSync } from 'node:fs'
 
@@ -33,17 +32,22 @@ export function countReport(report: unknown): Counts {
   throw new Error('unknown report format')
 }
 
-function main(files: string[]): number {
+/**
+ * The report lines and the exit code. A suite that left no report (a step before it failed,
+ * or its runner crashed) counts as one failure, so the last line never says `0 failed` for
+ * a run that failed.
+ */
+export function summarize(files: string[]): { lines: string[]; exitCode: number } {
   const total: Counts = { passed: 0, failed: 0, skipped: 0 }
-  let missing = 0
+  const lines: string[] = []
   for (const file of files) {
     if (!existsSync(file)) {
-      console.log(`${file}: no report (the suite did not run)`)
-      missing++
+      lines.push(`${file}: no report (the suite did not run), counted as 1 failed`)
+      total.failed++
       continue
     }
     const counts = countReport(JSON.parse(readFileSync(file, 'utf8')))
-    console.log(
+    lines.push(
       `${file}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`,
     )
     total.passed += counts.passed
@@ -51,8 +55,12 @@ function main(files: string[]): number {
     total.skipped += counts.skipped
   }
   const skipped = total.skipped ? `, ${total.skipped} skipped` : ''
-  console.log(`${total.passed} passed, ${total.failed} failed${skipped}`)
-  return total.failed > 0 || missing > 0 ? 1 : 0
+  lines.push(`${total.passed} passed, ${total.failed} failed${skipped}`)
+  return { lines, exitCode: total.failed > 0 ? 1 : 0 }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) process.exitCode = main(process.argv.slice(2))
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { lines, exitCode } = summarize(process.argv.slice(2))
+  for (const line of lines) console.log(line)
+  process.exitCode = exitCode
+}
