@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -24,26 +24,30 @@ describe('count-results', () => {
 
   it('sums the reports and counts a suite that left none as one failure', () => {
     const dir = mkdtempSync(join(tmpdir(), 'count-results-'))
-    const unit = join(dir, 'unit.json')
-    const e2e = join(dir, 'e2e.json')
-    writeFileSync(unit, JSON.stringify({ numPassedTests: 989, numFailedTests: 0 }))
-    expect(summarize([unit, e2e])).toEqual({
-      lines: [
-        `${unit}: 989 passed, 0 failed, 0 skipped`,
-        `${e2e}: no report (the suite did not run), counted as 1 failed`,
-        '989 passed, 1 failed',
-      ],
-      exitCode: 1,
-    })
-    writeFileSync(e2e, JSON.stringify({ stats: { expected: 38, unexpected: 0, skipped: 0 } }))
-    expect(summarize([unit, e2e])).toEqual({
-      lines: [
-        `${unit}: 989 passed, 0 failed, 0 skipped`,
-        `${e2e}: 38 passed, 0 failed, 0 skipped`,
-        '1027 passed, 0 failed',
-      ],
-      exitCode: 0,
-    })
+    try {
+      const unit = join(dir, 'unit.json')
+      const e2e = join(dir, 'e2e.json')
+      writeFileSync(unit, JSON.stringify({ numPassedTests: 989, numFailedTests: 0 }))
+      expect(summarize([unit, e2e])).toEqual({
+        lines: [
+          `${unit}: 989 passed, 0 failed, 0 skipped`,
+          `${e2e}: no report (the suite did not run), counted as 1 failed`,
+          '989 passed, 1 failed',
+        ],
+        exitCode: 1,
+      })
+      writeFileSync(e2e, JSON.stringify({ stats: { expected: 38, unexpected: 0, skipped: 0 } }))
+      expect(summarize([unit, e2e])).toEqual({
+        lines: [
+          `${unit}: 989 passed, 0 failed, 0 skipped`,
+          `${e2e}: 38 passed, 0 failed, 0 skipped`,
+          '1027 passed, 0 failed',
+        ],
+        exitCode: 0,
+      })
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
 
