@@ -3,7 +3,7 @@ import { defineConfig, loadEnv } from 'vite'
 import vue from '@vitejs/plugin-vue'
 import { callbackPage } from './scripts/callback-page.ts'
 import { compileHints } from './scripts/compile-hints.ts'
-import { OFFICIAL_AUTHORIZE_URL } from './src/contract.ts'
+import { OFFICIAL_AUTHORIZE_URL } from './contract/index.ts'
 
 export default defineConfig(({ mode }) => {
   // Only these public values reach the bundle. A prefix-based envPrefix such as
@@ -26,6 +26,7 @@ export default defineConfig(({ mode }) => {
     resolve: {
       alias: {
         '@': fileURLToPath(new URL('./src', import.meta.url)),
+      '@contract': fileURLToPath(new URL('./contract/index.ts', import.meta.url)),
       },
     },
     build: {

@@ -8,7 +8,7 @@ import {
   startEmulator,
   T0,
   wechatError,
-} from './test-support'
+} from './test-support/index.ts'
 import { TEST_USERS, testUser, type TestUserId } from './users'
 
 const emulator: Emulator = await startEmulator()

@@ -13,7 +13,7 @@ import {
   startEmulator,
   validParams,
   T0,
-} from './test-support'
+} from './test-support/index.ts'
 import { TEST_USERS } from './users'
 
 const emulator = await startEmulator()

@@ -11,7 +11,7 @@ import {
   startEmulator,
   T0,
   validParams,
-} from './test-support'
+} from './test-support/index.ts'
 import { TEST_USERS } from './users'
 
 const emulator: Emulator = await startEmulator()

@@ -7,7 +7,7 @@ import {
   startEmulator,
   validParams,
   WECHAT_IOS_UA,
-} from './test-support'
+} from './test-support/index.ts'
 
 const emulator: Emulator = await startEmulator()
 afterAll(() => emulator.close())

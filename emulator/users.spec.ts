@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { avatarPathFor, newCode, newRid, newToken, openidFor, unionidFor } from './ids'
 import type { Emulator } from './server'
-import { startEmulator } from './test-support'
+import { startEmulator } from './test-support/index.ts'
 import { AVATAR_ORIGIN, TEST_USERS, testUser } from './users'
 
 const emulator: Emulator = await startEmulator()

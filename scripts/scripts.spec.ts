@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { countReport, summarize } from './count-results.ts'
 import { formatUsers } from './list-users.ts'
-import { testUser } from '../netlify/lib/test-users.ts'
+import { testUser } from '../netlify/test-support/users.ts'
 
 describe('count-results', () => {
   it('reads Vitest (Jest-shaped) and Playwright reports', () => {

@@ -5,14 +5,14 @@ import { build } from 'vite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EMULATOR_APPID } from '../emulator/defaults.ts'
 import type { Emulator } from '../emulator/server.ts'
-import { obtainCode, startEmulator } from '../emulator/test-support.ts'
+import { obtainCode, startEmulator } from '../emulator/test-support/index.ts'
 import {
   handleSession,
   handleSessionRefresh,
   handleWechatLogin,
   type HandlerEnv,
 } from '../netlify/lib/handlers.ts'
-import { startBlobs } from '../netlify/lib/test-blobs.ts'
+import { startBlobs } from '../netlify/test-support/blobs.ts'
 
 /** Known values that must never leave the server: if one shows up, a secret leaked. */
 const APPSECRET = 'CanaryAppSecret0000000000000001'

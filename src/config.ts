@@ -1,4 +1,4 @@
-import type { WechatScope } from '@/contract'
+import type { WechatScope } from '@contract'
 
 const raw = __APP_CONFIG__
 const scope: WechatScope = raw.scope === 'snsapi_base' ? 'snsapi_base' : 'snsapi_userinfo'

@@ -1,4 +1,4 @@
-import { WECHAT_LANGS, type WechatLang, type WechatScope } from '../../src/contract.ts'
+import { WECHAT_LANGS, type WechatLang, type WechatScope } from '../../contract/index.ts'
 
 export const OFFICIAL_API_BASE = 'https://api.weixin.qq.com'
 

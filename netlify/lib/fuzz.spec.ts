@@ -2,7 +2,7 @@ import type { Context } from '@netlify/functions'
 import { EncryptJWT } from 'jose'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { Emulator } from '../../emulator/server.ts'
-import { startEmulator } from '../../emulator/test-support.ts'
+import { startEmulator } from '../../emulator/test-support/index.ts'
 import { DEV_SESSION_SECRET, emulatorEnv } from '../../scripts/emulator-env.ts'
 import {
   API_ERROR_STATUS,
@@ -10,11 +10,11 @@ import {
   STATE_PATTERN,
   type ApiErrorCode,
   type SessionUser,
-} from '../../src/contract.ts'
+} from '../../contract/index.ts'
 import authWechat from '../functions/auth-wechat.ts'
 import session from '../functions/session.ts'
 import { sealSession, SESSION_TTL_S } from './session.ts'
-import { testUser } from './test-users.ts'
+import { testUser } from '../test-support/users.ts'
 
 /**
  * Generated malformed requests against the real handlers and a real emulator: every one

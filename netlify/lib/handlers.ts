@@ -1,4 +1,4 @@
-import type { UserResponse } from '../../src/contract.ts'
+import type { UserResponse } from '../../contract/index.ts'
 import { loadConfig, type ServerConfig } from './config.ts'
 import {
   ApiError,

@@ -7,7 +7,7 @@ import {
   type LoginRequest,
   type WechatLang,
   WECHAT_LANGS,
-} from '../../src/contract.ts'
+} from '../../contract/index.ts'
 import { ConfigError } from './config.ts'
 import { WechatError } from './wechat.ts'
 

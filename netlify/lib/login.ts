@@ -1,4 +1,4 @@
-import type { SessionUser, WechatLang } from '../../src/contract.ts'
+import type { SessionUser, WechatLang } from '../../contract/index.ts'
 import type { ServerConfig } from './config.ts'
 import { ApiError } from './http.ts'
 import { exchangeCode, fetchUserInfo, type WebAccessToken, type WechatUserInfo } from './wechat.ts'

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { Emulator } from '../../emulator/server.ts'
-import { obtainCode, startEmulator } from '../../emulator/test-support.ts'
+import { obtainCode, startEmulator } from '../../emulator/test-support/index.ts'
 import { emulatorEnv } from '../../scripts/emulator-env.ts'
 import {
   handleSession,
@@ -9,7 +9,7 @@ import {
   type HandlerEnv,
 } from './handlers.ts'
 import type { StoreFactory } from './stores.ts'
-import { startBlobs } from './test-blobs.ts'
+import { startBlobs } from '../test-support/blobs.ts'
 import { loadTokens } from './tokens.ts'
 import { readUser } from './users.ts'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { SessionUser } from '../../src/contract.ts'
+import type { SessionUser } from '../../contract/index.ts'
 import {
   clearedSessionCookie,
   openSession,
@@ -11,7 +11,7 @@ import {
   SESSION_MAX_AGE_S,
   SESSION_TTL_S,
 } from './session.ts'
-import { testUser } from './test-users.ts'
+import { testUser } from '../test-support/users.ts'
 
 const SECRET = 'a-session-secret-of-at-least-32-bytes!!'
 const USER: SessionUser = testUser({

@@ -1,5 +1,5 @@
 import { jwtDecrypt } from 'jose'
-import type { SessionUser } from '../../src/contract.ts'
+import type { SessionUser } from '../../contract/index.ts'
 import { sealCompact } from './jwe.ts'
 import { deriveKey } from './keys.ts'
 

@@ -1,5 +1,5 @@
 import { compactDecrypt } from 'jose'
-import type { WechatScope } from '../../src/contract.ts'
+import type { WechatScope } from '../../contract/index.ts'
 import { sealCompact } from './jwe.ts'
 import { deriveKey } from './keys.ts'
 import type { StoreFactory } from './stores.ts'

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { SessionUser } from '../../src/contract.ts'
+import type { SessionUser } from '../../contract/index.ts'
 import type { StoreFactory } from './stores.ts'
-import { startBlobs } from './test-blobs.ts'
+import { startBlobs } from '../test-support/blobs.ts'
 import {
   forgetTokens,
   listUsers,
@@ -10,7 +10,7 @@ import {
   recordSignIn,
   recordTokens,
 } from './users.ts'
-import { testUser } from './test-users.ts'
+import { testUser } from '../test-support/users.ts'
 
 const USER: SessionUser = testUser({
   openid: 'oUSER000000000000000000000001',

@@ -1,5 +1,5 @@
 import type { Store } from '@netlify/blobs'
-import type { SessionUser } from '../../src/contract.ts'
+import type { SessionUser } from '../../contract/index.ts'
 
 /** One person who signed in, keyed by openid in the `users` store: what the operator sees. */
 export interface UserRecord {

@@ -1,4 +1,4 @@
-import type { WechatLang, WechatScope, WechatSex } from '../../src/contract.ts'
+import type { WechatLang, WechatScope, WechatSex } from '../../contract/index.ts'
 import { httpFetch } from './http-fetch.ts'
 
 /**

@@ -1,4 +1,4 @@
-import type { ErrorBody, LoginErrorCode } from '@/contract'
+import type { ErrorBody, LoginErrorCode } from '@contract'
 
 /** A failed sign-in step, with the contract's code; the UI turns the code into words. */
 export class LoginFailure extends Error {

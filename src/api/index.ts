@@ -1,5 +1,5 @@
 import axios, { AxiosError } from 'axios'
-import type { SessionUser, UserResponse } from '@/contract'
+import type { SessionUser, UserResponse } from '@contract'
 import { failureOf, LoginFailure } from './failure'
 import { REQUEST_TIMEOUT_MS } from './session'
 

@@ -1,4 +1,4 @@
-import type { LoginRequest, SessionUser, UserResponse } from '@/contract'
+import type { LoginRequest, SessionUser, UserResponse } from '@contract'
 import { failureOf, LoginFailure } from './failure'
 
 /**

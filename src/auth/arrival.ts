@@ -1,6 +1,6 @@
 import { LoginFailure } from '@/api/failure'
 import { postWechatLogin } from '@/api/session'
-import type { LoginErrorCode, SessionUser } from '@/contract'
+import type { LoginErrorCode, SessionUser } from '@contract'
 import { initialLocale, WECHAT_LANG_OF } from '@/locales/detect'
 import { CALLBACK_PATH, readCallbackParams, type CallbackParams } from './callback'
 import { takePendingLogin, type PendingLogin } from './pending'

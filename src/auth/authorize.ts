@@ -1,4 +1,4 @@
-import type { WechatScope } from '@/contract'
+import type { WechatScope } from '@contract'
 
 export interface AuthorizeParams {
   /** `https://open.weixin.qq.com/connect/oauth2/authorize`, or the emulator's. */

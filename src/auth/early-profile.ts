@@ -1,5 +1,5 @@
 import { avatarAt132 } from '@/components/avatar'
-import type { SessionUser } from '@/contract'
+import type { SessionUser } from '@contract'
 import { SHELL_ATTRIBUTE } from './callback'
 import { DEFAULT_RETURN_TO } from './return-to'
 

@@ -1,4 +1,4 @@
-import type { WechatLang } from '@/contract'
+import type { WechatLang } from '@contract'
 
 /**
  * Which language to speak, without the strings: the callback page's first script needs

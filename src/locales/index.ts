@@ -1,5 +1,5 @@
 import { computed, ref, shallowReactive } from 'vue'
-import type { WechatLang } from '@/contract'
+import type { WechatLang } from '@contract'
 import {
   DEFAULT_LOCALE,
   initialLocale,

@@ -1,4 +1,4 @@
-import type { LoginErrorCode } from '@/contract'
+import type { LoginErrorCode } from '@contract'
 import type { RouteName } from '@/router'
 
 /** What the user can do about a failure; the page shows the matching button. */

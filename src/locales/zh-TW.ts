@@ -1,4 +1,4 @@
-import type { LoginErrorCode } from '@/contract'
+import type { LoginErrorCode } from '@contract'
 import type { ErrorText, Messages } from './zh-CN'
 
 const invalidRequest: ErrorText = {

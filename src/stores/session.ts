@@ -8,7 +8,7 @@ import { takePendingLogin } from '@/auth/pending'
 import { DEFAULT_RETURN_TO } from '@/auth/return-to'
 import { beginWechatLogin } from '@/auth/login'
 import { mayRetryAutomatically, resetAutomaticRetry } from '@/auth/retry'
-import type { LoginErrorCode, SessionUser } from '@/contract'
+import type { LoginErrorCode, SessionUser } from '@contract'
 import { wechatLang } from '@/locales'
 
 /**

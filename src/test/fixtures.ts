@@ -1,4 +1,4 @@
-import type { SessionUser } from '@/contract'
+import type { SessionUser } from '@contract'
 
 export const USER: SessionUser = {
   openid: 'oLVPpjqs9BhvzwPj5A-vTYAX3GLc',

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { getStore } from '@netlify/blobs'
 import { BlobsServer } from '@netlify/blobs/server'
-import type { StoreFactory } from './stores.ts'
+import type { StoreFactory } from '../lib/stores.ts'
 
 /** A real local Netlify Blobs server in a temporary folder, for tests. */
 export async function startBlobs(): Promise<{

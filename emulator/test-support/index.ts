@@ -1,6 +1,6 @@
 import { JSDOM } from 'jsdom'
-import { createEmulator, type Emulator, type EmulatorOptions } from './server'
-import type { TestUserId } from './users'
+import { createEmulator, type Emulator, type EmulatorOptions } from '../server'
+import type { TestUserId } from '../users'
 
 /** WeChat 8.0.40 on iOS. */
 export const WECHAT_IOS_UA =

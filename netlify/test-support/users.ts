@@ -1,4 +1,4 @@
-import type { SessionUser } from '../../src/contract.ts'
+import type { SessionUser } from '../../contract/index.ts'
 
 /**
  * A SessionUser for tests: WeChat's empty profile (what an snsapi_base sign-in gets), with
