@@ -1,8 +1,6 @@
 import { fileURLToPath, URL } from 'node:url'
 import { defineConfig, loadEnv } from 'vite'
 import vue from '@vitejs/plugin-vue'
-import { callbackPage } from './scripts/callback-page.ts'
-import { compileHints } from './scripts/compile-hints.ts'
 import { OFFICIAL_AUTHORIZE_URL } from './contract/index.ts'
 
 export default defineConfig(({ mode }) => {
@@ -17,9 +15,8 @@ export default defineConfig(({ mode }) => {
   }
 
   return {
-    // Every component is <script setup>: without the Options API, Vue's runtime is ~1.7 KB
-    // gzip smaller (the floor app in bench/ is built with this config too, hints included).
-    plugins: [vue({ features: { optionsAPI: false } }), callbackPage(), compileHints()],
+    // Every component is <script setup>, so Vue's Options API support can be left out.
+    plugins: [vue({ features: { optionsAPI: false } })],
     define: {
       __APP_CONFIG__: JSON.stringify(appConfig),
     },

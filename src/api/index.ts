@@ -1,37 +1,46 @@
 import axios, { AxiosError } from 'axios'
-import type { SessionUser, UserResponse } from '@contract'
+import type { LoginRequest, SessionUser, UserResponse } from '@contract'
 import { failureOf, LoginFailure } from './failure'
-import { REQUEST_TIMEOUT_MS } from './session'
 
 /**
- * What the user asks for on the profile page (刷新资料, 退出登录). The store loads this
- * module when one of them is tapped, so no page waits for axios to show itself; the
- * page-load requests are in `./session`.
+ * The API, one function per endpoint. Failures reject with a LoginFailure carrying the
+ * contract's error code; a request that never got an answer is `network_error`.
  */
 export const http = axios.create({
   baseURL: '/api',
-  timeout: REQUEST_TIMEOUT_MS,
+  // The functions bound their own WeChat calls well below this; it only catches a dead link.
+  timeout: 20_000,
   headers: { 'Content-Type': 'application/json' },
 })
-
-function toFailure(error: unknown): LoginFailure {
-  if (error instanceof AxiosError && error.response) {
-    return failureOf(error.response.status, error.response.data)
-  }
-  return new LoginFailure('network_error')
-}
 
 async function request<T>(run: () => Promise<{ data: T }>): Promise<T> {
   try {
     return (await run()).data
   } catch (error) {
-    throw toFailure(error)
+    if (error instanceof AxiosError && error.response) {
+      throw failureOf(error.response.status, error.response.data)
+    }
+    throw new LoginFailure('network_error')
   }
 }
 
-/** Re-reads the profile from WeChat with the grant the server keeps. */
+function userOf(body: UserResponse | undefined): SessionUser {
+  if (!body?.user) throw new LoginFailure('internal')
+  return body.user
+}
+
+/** Step 3: the business request carrying WeChat's code. */
+export async function postWechatLogin(body: LoginRequest): Promise<SessionUser> {
+  return userOf(await request(() => http.post<UserResponse>('/auth/wechat', body)))
+}
+
+export async function getSession(): Promise<SessionUser> {
+  return userOf(await request(() => http.get<UserResponse>('/session')))
+}
+
+/** 刷新资料: the profile re-read from WeChat with the grant the server keeps. */
 export async function postSessionRefresh(): Promise<SessionUser> {
-  return (await request(() => http.post<UserResponse>('/session/refresh'))).user
+  return userOf(await request(() => http.post<UserResponse>('/session/refresh')))
 }
 
 export async function deleteSession(): Promise<void> {

@@ -143,6 +143,7 @@ export const en: Messages = {
     refresh: 'Refresh profile',
     refreshing: 'Refreshing…',
     refreshed: 'Profile updated',
+    reauthorizing: 'Your authorization has expired. Taking you to WeChat to authorize again…',
   },
   errors,
 }

@@ -1,5 +1,5 @@
 import type { LoginErrorCode } from '@contract'
-import type { RouteName } from '@/router'
+import type { RouteName } from '@/router/names'
 
 /** What the user can do about a failure; the page shows the matching button. */
 export type ErrorAction = 'retry' | 'contact' | 'wait'
@@ -147,6 +147,7 @@ export const zhCN = {
     refresh: '刷新资料',
     refreshing: '正在刷新…',
     refreshed: '资料已更新',
+    reauthorizing: '授权已过期，正在前往微信重新授权…',
   },
   errors,
 }

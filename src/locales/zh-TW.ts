@@ -136,6 +136,7 @@ export const zhTW: Messages = {
     refresh: '重新整理資料',
     refreshing: '正在重新整理…',
     refreshed: '資料已更新',
+    reauthorizing: '授權已過期，正在前往微信重新授權…',
   },
   errors,
 }

@@ -1,22 +1,15 @@
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { ref } from 'vue'
+import { deleteSession, getSession, postSessionRefresh, postWechatLogin } from '@/api'
 import { LoginFailure } from '@/api/failure'
-import { getSession, postWechatLogin } from '@/api/session'
-import { takeArrival } from '@/auth/arrival'
 import type { CallbackParams } from '@/auth/callback'
-import { takePendingLogin } from '@/auth/pending'
-import { DEFAULT_RETURN_TO } from '@/auth/return-to'
+import { forgetSignedIn, mayBeSignedIn, rememberSignedIn } from '@/auth/hint'
 import { beginWechatLogin } from '@/auth/login'
+import { takePendingLogin } from '@/auth/pending'
 import { mayRetryAutomatically, resetAutomaticRetry } from '@/auth/retry'
+import { DEFAULT_RETURN_TO } from '@/auth/return-to'
 import type { LoginErrorCode, SessionUser } from '@contract'
 import { wechatLang } from '@/locales'
-
-/**
- * Set while a session cookie is believed to exist. The cookie itself is HttpOnly, so
- * without this hint every visit to a protected page would ask the API first, an extra
- * round trip before the redirect to WeChat.
- */
-const HINT_KEY = 'wx-login:signed-in'
 
 /** Failures a new code can cure: the code was bad, spent, or burnt by WeChat's -1. */
 const FRESH_CODE_HELPS: ReadonlySet<LoginErrorCode> = new Set([
@@ -25,15 +18,8 @@ const FRESH_CODE_HELPS: ReadonlySet<LoginErrorCode> = new Set([
   'wechat_busy',
 ])
 
-/**
- * The requests behind the profile page's buttons, with axios, loaded on the first tap
- * rather than with every page. A failed download is a network failure like any other.
- */
-function loadActions(): Promise<typeof import('@/api')> {
-  return import('@/api').catch(() => {
-    throw new LoginFailure('network_error')
-  })
-}
+/** How a 刷新资料 tap ended: a new profile, or the browser is on its way to WeChat. */
+export type RefreshOutcome = 'refreshed' | 'reauthorizing'
 
 export const useSessionStore = defineStore('session', () => {
   const user = ref<SessionUser | null>(null)
@@ -49,14 +35,14 @@ export const useSessionStore = defineStore('session', () => {
   function setUser(value: SessionUser | null) {
     user.value = value
     checked.value = true
-    if (value) localStorage.setItem(HINT_KEY, '1')
-    else localStorage.removeItem(HINT_KEY)
+    if (value) rememberSignedIn(localStorage)
+    else forgetSignedIn(localStorage)
   }
 
   /** The signed-in user, asking the server at most once per page load. */
   async function restore(): Promise<SessionUser | null> {
     if (checked.value) return user.value
-    if (!localStorage.getItem(HINT_KEY)) {
+    if (!mayBeSignedIn(localStorage)) {
       checked.value = true
       return null
     }
@@ -84,12 +70,9 @@ export const useSessionStore = defineStore('session', () => {
    * the browser back to WeChat for a fresh code (once per user action, never in a loop).
    */
   async function completeLogin(): Promise<string | null> {
-    // The callback page's first script may have checked the callback and sent the code
-    // already (auth/arrival.ts); its findings then stand in for the same checks here.
-    const arrival = takeArrival()
-    const params = arrival?.params ?? callback.value
+    const params = callback.value
     callback.value = null
-    const pending = arrival ? arrival.pending : takePendingLogin(localStorage, Date.now())
+    const pending = takePendingLogin(localStorage, Date.now())
     if (pending) returnTo.value = pending.returnTo
     if (!params) {
       // A reload of the sign-in page: the code already left the URL.
@@ -105,10 +88,7 @@ export const useSessionStore = defineStore('session', () => {
     }
     if (!params.state || pending.state !== params.state) throw new LoginFailure('state_invalid')
     try {
-      const login =
-        arrival?.login ??
-        postWechatLogin({ code: params.code, state: params.state, lang: wechatLang() })
-      setUser(await login)
+      setUser(await postWechatLogin({ code: params.code, state: params.state, lang: wechatLang() }))
     } catch (error) {
       if (!(error instanceof LoginFailure)) throw error
       if (error.code === 'code_used' && (await restore())) return returnTo.value
@@ -128,16 +108,16 @@ export const useSessionStore = defineStore('session', () => {
 
   /**
    * 刷新资料: the profile re-read through the server's stored grant. When WeChat no longer
-   * honours it, the tap that asked becomes a fresh authorization that returns here.
+   * honours it, the tap that asked becomes a fresh authorization that returns to `here`.
    */
-  async function refreshProfile(here: string): Promise<void> {
+  async function refreshProfile(here: string): Promise<RefreshOutcome> {
     try {
-      const { postSessionRefresh } = await loadActions()
       setUser(await postSessionRefresh())
+      return 'refreshed'
     } catch (error) {
       if (error instanceof LoginFailure && error.code === 'reauth_required') {
         beginWechatLogin(here)
-        return
+        return 'reauthorizing'
       }
       if (error instanceof LoginFailure && error.code === 'not_signed_in') setUser(null)
       throw error
@@ -147,7 +127,6 @@ export const useSessionStore = defineStore('session', () => {
   /** Forgets the user here even when the request fails, so a shared phone is never left signed in. */
   async function signOut() {
     try {
-      const { deleteSession } = await loadActions()
       await deleteSession()
     } finally {
       setUser(null)

@@ -4,7 +4,6 @@ import {
   type AxiosResponse,
   type InternalAxiosRequestConfig,
 } from 'axios'
-import { vi } from 'vitest'
 import { http } from '@/api'
 
 export interface RecordedRequest {
@@ -16,9 +15,9 @@ export interface RecordedRequest {
 type Reply = { status: number; body?: unknown } | 'network-error'
 
 /**
- * Answers the app's requests from a table keyed by "METHOD /path", through both ways
- * they leave: the real axios instance (`@/api`) and `fetch` (`@/api/session`). Every
- * request is recorded in order, so tests see exactly what the SPA sends.
+ * Answers the app's requests from a table keyed by "METHOD /path" behind the real axios
+ * instance (`@/api`), so everything above the network runs as shipped. Every request is
+ * recorded in order, so tests see exactly what the SPA sends.
  */
 export function fakeApi(table: Record<string, Reply>) {
   const requests: RecordedRequest[] = []
@@ -47,20 +46,5 @@ export function fakeApi(table: Record<string, Reply>) {
     return response
   }
   http.defaults.adapter = adapter
-  vi.stubGlobal('fetch', async (input: string, init: RequestInit = {}) => {
-    const method = (init.method ?? 'GET').toUpperCase()
-    const url = String(input)
-    requests.push({
-      method,
-      url,
-      body: typeof init.body === 'string' ? JSON.parse(init.body) : undefined,
-    })
-    const reply = table[`${method} ${url}`]
-    if (!reply || reply === 'network-error') throw new TypeError('Failed to fetch')
-    return new Response(reply.body === undefined ? null : JSON.stringify(reply.body), {
-      status: reply.status,
-      headers: { 'Content-Type': 'application/json' },
-    })
-  })
   return requests
 }

@@ -1,8 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { SIGNING_IN_SHELL } from '@/auth/callback'
 import { chooseLocale, detectLocale, locale, startLocale, wechatLang } from '@/locales'
 import { preferredLanguages } from '@/locales/detect'
-import { zhCN } from '@/locales/zh-CN'
 
 afterEach(() => {
   localStorage.clear()
@@ -40,9 +38,12 @@ describe('preferredLanguages', () => {
     ['en', ['zh-CN'], 'en'],
     // A language the app does not speak: the phone's next.
     ['ja', ['en-GB'], 'en'],
-  ] as const)('puts WeChat’s own Language/%s before the phone’s %j', (language, phone, expected) => {
-    expect(detectLocale(preferredLanguages(wechat(language), phone))).toBe(expected)
-  })
+  ] as const)(
+    'puts WeChat’s own Language/%s before the phone’s %j',
+    (language, phone, expected) => {
+      expect(detectLocale(preferredLanguages(wechat(language), phone))).toBe(expected)
+    },
+  )
 
   it('names WeChat’s setting first, then the browser’s, as tags', () => {
     expect(preferredLanguages(wechat('zh_CN'), ['en-US', 'en'])).toEqual(['zh-CN', 'en-US', 'en'])
@@ -90,11 +91,5 @@ describe('wechatLang', () => {
   ] as const)('names %s as %s', async (value, expected) => {
     await chooseLocale(value)
     expect(wechatLang()).toBe(expected)
-  })
-})
-
-describe('the callback page', () => {
-  it('shows SignInView’s own words from its HTML until the app mounts', () => {
-    expect(SIGNING_IN_SHELL).toContain(`<h1 class="weui-msg__title">${zhCN.signIn.pending}</h1>`)
   })
 })

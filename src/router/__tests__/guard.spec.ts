@@ -1,13 +1,11 @@
 import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createMemoryHistory, createRouter } from 'vue-router'
-import { startArrival } from '@/auth/arrival'
 import { browser } from '@/auth/login'
-import { savePendingLogin } from '@/auth/pending'
 import { useSessionStore } from '@/stores/session'
 import { fakeApi } from '@/test/fake-api'
 import { USER } from '@/test/fixtures'
-import { firstPageReady, installGuards, LOADING_SCREEN_AFTER_MS, routes } from '..'
+import { installGuards, routes } from '..'
 
 const WECHAT_IOS_UA =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 16_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.40(0x18002831) NetType/WIFI Language/zh_CN'
@@ -101,37 +99,12 @@ describe('router guard', () => {
     expect(router.currentRoute.value.fullPath).toBe('/auth/callback')
   })
 
-  it('goes straight to the destination when the page’s first script has signed in', async () => {
-    savePendingLogin(localStorage, 'STATE1', '/profile?tab=2', Date.now())
-    const requests = fakeApi({ 'POST /api/auth/wechat': { status: 200, body: { user: USER } } })
-    window.history.replaceState(null, '', '/auth/callback?code=CODE1&state=STATE1')
-    const found = startArrival(window.location, localStorage, ['zh-CN'], Date.now())
-    await found?.outcome
+  it('takes no callback on an in-app visit to the sign-in page', async () => {
     const router = testRouter()
-    const shown: string[] = []
-    router.afterEach((to) => void shown.push(to.fullPath))
-    await router.push('/auth/callback?code=CODE1&state=STATE1')
-    // No 正在登录… page in between, and no code left in the URL.
-    expect(shown).toEqual(['/profile?tab=2'])
-    expect(useSessionStore().user).toEqual(USER)
-    expect(requests.map((r) => `${r.method} ${r.url}`)).toEqual(['POST /api/auth/wechat'])
-  })
-
-  it('shows 正在登录… while the first script’s sign-in is still under way', async () => {
-    savePendingLogin(localStorage, 'STATE1', '/profile', Date.now())
-    let answer = (_: Response) => {}
-    vi.stubGlobal('fetch', () => new Promise<Response>((resolve) => (answer = resolve)))
+    await router.push('/')
     window.history.replaceState(null, '', '/auth/callback?code=CODE1&state=STATE1')
-    startArrival(window.location, localStorage, ['zh-CN'], Date.now())
-    const router = testRouter()
-    await router.push('/auth/callback?code=CODE1&state=STATE1')
-    expect(router.currentRoute.value.fullPath).toBe('/auth/callback')
-    expect(useSessionStore().user).toBeNull()
-    // The sign-in page takes it from here (completeLogin), as without the early script.
-    const destination = useSessionStore().completeLogin()
-    answer(Response.json({ user: USER }))
-    await expect(destination).resolves.toBe('/profile')
-    expect(useSessionStore().user).toEqual(USER)
+    await router.push('/auth/callback')
+    expect(useSessionStore().callback).toBeNull()
   })
 
   it('shows the sign-in page with the failure when the session check fails', async () => {
@@ -155,63 +128,5 @@ describe('router guard', () => {
     } finally {
       config.appId = 'wxd0e1a2b3c4f5e6d7'
     }
-  })
-})
-
-describe('firstPageReady (when the app mounts)', () => {
-  beforeEach(() => {
-    localStorage.clear()
-    setActivePinia(createPinia())
-    vi.useFakeTimers()
-  })
-  afterEach(() => {
-    vi.useRealTimers()
-    vi.restoreAllMocks()
-  })
-
-  /** The profile's first navigation, its session check held until `answer` is called. */
-  function heldProfile() {
-    localStorage.setItem('wx-login:signed-in', '1')
-    let answer = (_: Response) => {}
-    vi.stubGlobal('fetch', () => new Promise<Response>((resolve) => (answer = resolve)))
-    const router = testRouter()
-    void router.push('/profile')
-    return { router, answer: () => answer(Response.json({ user: USER })) }
-  }
-
-  const settled = (promise: Promise<void>) => {
-    let done = false
-    void promise.then(() => (done = true))
-    return () => done
-  }
-
-  it('waits for a first page that is quick, so it is drawn whole', async () => {
-    const { router, answer } = heldProfile()
-    const isDone = settled(firstPageReady(router, '/profile'))
-    await vi.advanceTimersByTimeAsync(LOADING_SCREEN_AFTER_MS / 2)
-    expect(isDone()).toBe(false)
-    answer()
-    await vi.advanceTimersByTimeAsync(0)
-    await vi.waitFor(() => expect(isDone()).toBe(true))
-    expect(router.currentRoute.value.name).toBe('profile')
-  })
-
-  it('gives up waiting after a second, so a slow session check shows the loading screen', async () => {
-    const { router } = heldProfile()
-    const isDone = settled(firstPageReady(router, '/profile'))
-    await vi.advanceTimersByTimeAsync(LOADING_SCREEN_AFTER_MS - 1)
-    expect(isDone()).toBe(false)
-    await vi.advanceTimersByTimeAsync(1)
-    expect(isDone()).toBe(true)
-    expect(router.currentRoute.value.name).toBeUndefined()
-  })
-
-  it('on the callback page waits for the page however long: its HTML shows 正在登录…', async () => {
-    const { router, answer } = heldProfile()
-    const isDone = settled(firstPageReady(router, '/auth/callback'))
-    await vi.advanceTimersByTimeAsync(5 * LOADING_SCREEN_AFTER_MS)
-    expect(isDone()).toBe(false)
-    answer()
-    await vi.waitFor(() => expect(isDone()).toBe(true))
   })
 })

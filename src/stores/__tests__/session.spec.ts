@@ -1,7 +1,6 @@
 import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest'
 import { LoginFailure } from '@/api/failure'
-import { startArrival } from '@/auth/arrival'
 import { beginWechatLogin, browser } from '@/auth/login'
 import { savePendingLogin } from '@/auth/pending'
 import { fakeApi } from '@/test/fake-api'
@@ -81,43 +80,6 @@ describe('session store', () => {
       ])
       expect(localStorage.getItem('wx-login:pending')).toBeNull()
       expect(localStorage.getItem('wx-login:signed-in')).toBe('1')
-    })
-
-    it('takes the sign-in the callback page already sent, without sending it again', async () => {
-      savePendingLogin(localStorage, 'STATE1', '/profile?tab=2', Date.now())
-      const requests = fakeApi({ 'POST /api/auth/wechat': { status: 200, body: { user: USER } } })
-      startArrival(
-        { pathname: '/auth/callback', search: '?code=CODE1&state=STATE1' },
-        localStorage,
-        ['zh-CN'],
-        Date.now(),
-      )
-      const store = useSessionStore()
-      store.receiveCallback({ code: 'CODE1', state: 'STATE1' })
-      expect(await store.completeLogin()).toBe('/profile?tab=2')
-      expect(store.user).toEqual(USER)
-      expect(requests).toEqual([
-        {
-          method: 'POST',
-          url: '/api/auth/wechat',
-          body: { code: 'CODE1', state: 'STATE1', lang: 'zh_CN' },
-        },
-      ])
-    })
-
-    it('keeps the callback page’s verdict on a state it refused', async () => {
-      savePendingLogin(localStorage, 'MINE', '/profile', Date.now())
-      const requests = fakeApi({})
-      startArrival(
-        { pathname: '/auth/callback', search: '?code=CODE1&state=THEIRS' },
-        localStorage,
-        ['zh-CN'],
-        Date.now(),
-      )
-      const store = useSessionStore()
-      store.receiveCallback({ code: 'CODE1', state: 'THEIRS' })
-      expect((await failureOf(store.completeLogin())).code).toBe('state_invalid')
-      expect(requests).toEqual([])
     })
 
     it('refuses a state this browser did not issue, without calling the API', async () => {
@@ -239,7 +201,7 @@ describe('session store', () => {
       })
       const store = useSessionStore()
       store.user = USER
-      await store.refreshProfile('/profile')
+      expect(await store.refreshProfile('/profile')).toBe('refreshed')
       expect(store.user?.nickname).toBe('新昵称')
       expect(requests.map((r) => `${r.method} ${r.url}`)).toEqual(['POST /api/session/refresh'])
     })
@@ -251,7 +213,7 @@ describe('session store', () => {
           body: { error: { code: 'reauth_required', message: '' } },
         },
       })
-      await useSessionStore().refreshProfile('/profile')
+      expect(await useSessionStore().refreshProfile('/profile')).toBe('reauthorizing')
       expect(replace).toHaveBeenCalledTimes(1)
       expect(JSON.parse(localStorage.getItem('wx-login:pending') ?? '{}').returnTo).toBe('/profile')
     })

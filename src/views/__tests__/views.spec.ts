@@ -115,6 +115,31 @@ describe('views', () => {
       expect(wrapper.get('[data-testid=refresh-note]').text()).toBe('资料已更新')
     })
 
+    it('刷新资料 says it is leaving for WeChat when the grant is gone, never 资料已更新', async () => {
+      useSessionStore().user = USER
+      const replace = vi.spyOn(browser, 'replace').mockImplementation(() => {})
+      fakeApi({
+        'POST /api/session/refresh': {
+          status: 401,
+          body: { error: { code: 'reauth_required', message: 'no usable wechat grant is stored' } },
+        },
+      })
+      const { wrapper } = await mountAt(ProfileView, '/profile')
+      const button = wrapper.get('button.weui-btn_primary')
+      await button.trigger('click')
+      await flushPromises()
+      expect(replace).toHaveBeenCalledTimes(1)
+      expect(String(replace.mock.calls[0]?.[0])).toMatch(
+        /^http:\/\/127\.0\.0\.1:8899\/connect\/oauth2\/authorize\?/,
+      )
+      expect(wrapper.get('[data-testid=refresh-note]').text()).toBe(
+        '授权已过期，正在前往微信重新授权…',
+      )
+      // The page is leaving: no second tap meanwhile.
+      expect(button.attributes('disabled')).toBeDefined()
+      replace.mockRestore()
+    })
+
     it('刷新资料 explains a failure and keeps the profile', async () => {
       useSessionStore().user = USER
       fakeApi({
