@@ -1,10 +1,6 @@
 import { expect, type Page } from '@playwright/test'
 
-/**
- * The app's profile page is on screen. A nickname alone is not enough: the callback page
- * draws the profile's head before the app has arrived (src/auth/early-profile.ts), while
- * the address bar still holds the code; the ids are the app's page only.
- */
+/** The profile page is on screen, with the given nickname when one is named. */
 export async function expectProfilePage(page: Page, nickname?: string): Promise<void> {
   await expect(page.getByTestId('openid')).toBeVisible()
   const name = page.getByTestId('nickname')
