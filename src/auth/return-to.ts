@@ -13,7 +13,10 @@ export function safeReturnTo(raw: unknown, origin = 'https://app.invalid'): stri
   try {
     const url = new URL(raw, origin)
     if (url.origin !== origin) return DEFAULT_RETURN_TO
-    return `${url.pathname}${url.search}${url.hash}`
+    const path = `${url.pathname}${url.search}${url.hash}`
+    // Dot segments resolve away (`/x/..//host`, `/.//host`), and can leave a `//host` that
+    // would leave the origin when used as a URL: the result is checked again.
+    return /^\/[/\\]/.test(path) ? DEFAULT_RETURN_TO : path
   } catch {
     return DEFAULT_RETURN_TO
   }

@@ -21,6 +21,12 @@ describe('safeReturnTo', () => {
     '\\\\evil.example',
     'javascript:alert(1)',
     '/\t/evil.example',
+    // Dot segments that normalise into `//host`.
+    '/x/..//evil.example',
+    '/.//evil.example',
+    '/%2e%2e//evil.example',
+    '/a/%2E%2E//evil.example',
+    '/x/../\\evil.example',
     'profile',
     '',
     42,
