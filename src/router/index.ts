@@ -10,6 +10,7 @@ import { canAuthorize, currentClient, isNonWechatAllowed } from '@/auth/client'
 import { beginWechatLogin } from '@/auth/login'
 import { useSessionStore } from '@/stores/session'
 import HomeView from '@/views/HomeView.vue'
+import ProfileView from '@/views/ProfileView.vue'
 import SignInView from '@/views/SignInView.vue'
 import type { RouteName } from './names'
 
@@ -21,17 +22,13 @@ declare module 'vue-router' {
   }
 }
 
+// The pages of a sign-in are in the entry, not lazy: on a slow link, each lazy page would
+// be one more round trip between WeChat's redirect and the profile on screen.
 export const routes: RouteRecordRaw[] = [
   { path: '/', name: 'home', component: HomeView },
-  {
-    path: '/profile',
-    name: 'profile',
-    component: () => import('@/views/ProfileView.vue'),
-    meta: { requiresAuth: true },
-  },
-  // In the entry, not lazy: WeChat's redirect lands here, and its request should not wait
-  // for a second download.
+  { path: '/profile', name: 'profile', component: ProfileView, meta: { requiresAuth: true } },
   { path: CALLBACK_PATH, name: 'callback', component: SignInView },
+  // Only browsers outside WeChat see this page, and its QR encoder is large.
   {
     path: '/open-in-wechat',
     name: 'open-in-wechat',
