@@ -68,14 +68,22 @@ describe('POST /api/auth/wechat', () => {
   it('answers the profile and an HttpOnly session cookie, never a token', async () => {
     const log = vi.spyOn(console, 'error')
     const code = await obtainCode(emulator, { user: 'emoji' })
-    // WeChat and Blobs are both reached over httpFetch.
+    // WeChat and Blobs are both reached over the platform's fetch.
     const globalFetch = vi.spyOn(globalThis, 'fetch')
     const response = await login({ code, state: 'abc123' })
-    expect(globalFetch).not.toHaveBeenCalled()
+    const fetched = globalFetch.mock.calls.map(
+      ([url, init]) => `${init?.method ?? 'GET'} ${new URL(String(url)).pathname}`,
+    )
     globalFetch.mockRestore()
     expect(response.status).toBe(200)
     const text = await response.text()
     const { user } = JSON.parse(text)
+    expect(fetched).toEqual([
+      'GET /sns/oauth2/access_token',
+      'GET /sns/userinfo',
+      `get /test-site/site:users/${user.openid}`,
+      `put /test-site/site:users/${user.openid}`,
+    ])
     const emoji = testUser('emoji')
     expect(user.nickname).toBe(emoji.nickname)
     expect(user.headimgurl).toBe(emoji.headimgurl)

@@ -1,5 +1,4 @@
 import { getStore, type GetStoreOptions, type Store } from '@netlify/blobs'
-import { httpFetch } from './http-fetch.ts'
 
 /**
  * `users`: a record per user, tokens included (users.ts). `tokens`: where sign-ins kept the
@@ -14,14 +13,19 @@ export type BlobsLocation = Pick<
   'siteID' | 'token' | 'apiURL' | 'edgeURL' | 'uncachedEdgeURL'
 >
 
+export interface BlobsOptions extends BlobsLocation {
+  /** The platform's `fetch` when absent, read each time a store is opened. */
+  fetch?: typeof fetch
+}
+
 /**
- * Blobs stores as the functions reach them: Netlify's client, over `httpFetch` (a sign-in's
- * Blobs calls cost less CPU than over the global fetch). Strong consistency: a refresh must
- * see the tokens as soon as the sign-in's write has landed (it lands after the answer, see
+ * Blobs stores as the functions reach them. Strong consistency: a refresh must see the tokens
+ * as soon as the sign-in's write has landed (it lands after the answer, see
  * `HandlerEnv.waitUntil`).
  */
-export function blobStores(location: BlobsLocation = {}): StoreFactory {
-  return (name) => getStore({ ...location, name, consistency: 'strong', fetch: httpFetch })
+export function blobStores({ fetch, ...location }: BlobsOptions = {}): StoreFactory {
+  return (name) =>
+    getStore({ ...location, name, consistency: 'strong', fetch: fetch ?? globalThis.fetch })
 }
 
 /** The site's stores, from the context Netlify (and `netlify dev`) gives functions. */

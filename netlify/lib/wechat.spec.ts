@@ -219,28 +219,43 @@ describe('deadline', () => {
 })
 
 describe('without a fetch of its own', () => {
-  /** A local WeChat that answers a token, hangs on /sns/auth, and counts its calls. */
+  /**
+   * A local WeChat that answers a token, hangs on /sns/auth, and counts its calls; with
+   * `dropNext`, it resets the connection of the next call instead of answering, as a server
+   * does with a kept-alive connection it closed while idle.
+   */
   async function localWechat() {
     const { createServer } = await import('node:http')
     const calls: string[] = []
+    const wechat = { dropNext: false, calls, apiBase: '', close: async () => {} }
     const server = createServer((req, res) => {
       calls.push(req.url ?? '')
+      if (wechat.dropNext) {
+        wechat.dropNext = false
+        return req.socket.destroy()
+      }
       if (req.url?.startsWith('/sns/auth')) return
       res.end(JSON.stringify(TOKEN))
     })
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     const { port } = server.address() as { port: number }
-    const close = async () => {
+    wechat.apiBase = `http://127.0.0.1:${port}`
+    wechat.close = async () => {
       server.closeAllConnections()
       await new Promise((resolve) => server.close(resolve))
     }
-    return { apiBase: `http://127.0.0.1:${port}`, calls, close }
+    return wechat
   }
 
-  it('calls WeChat over httpFetch, not the global fetch, with the same errors', async () => {
+  it('calls the global fetch as it is at call time, with the same errors', async () => {
     const wechat = await localWechat()
-    const global = vi.spyOn(globalThis, 'fetch')
-    const options = { ...client(fetch, 150), apiBase: wechat.apiBase, fetch: undefined }
+    const platform = globalThis.fetch
+    const seen: string[] = []
+    vi.stubGlobal('fetch', (input: RequestInfo | URL, init?: RequestInit) => {
+      seen.push(String(input).split('?')[0]!)
+      return platform(input, init)
+    })
+    const options = { ...client(platform, 150), apiBase: wechat.apiBase, fetch: undefined }
     try {
       expect((await exchangeCode(options, 'C')).openid).toBe(TOKEN.openid)
       const hung = await caught(checkAccessToken(options, TOKEN))
@@ -251,9 +266,28 @@ describe('without a fetch of its own', () => {
         '/sns/oauth2/access_token',
         '/sns/auth',
       ])
-      expect(global).not.toHaveBeenCalled()
+      expect(seen).toEqual([
+        `${wechat.apiBase}/sns/oauth2/access_token`,
+        `${wechat.apiBase}/sns/auth`,
+        `${wechat.apiBase}/sns/oauth2/access_token`,
+      ])
     } finally {
-      global.mockRestore()
+      vi.unstubAllGlobals()
+      await wechat.close()
+    }
+  })
+
+  it('never sends a code exchange twice, even when its kept-alive connection is reset', async () => {
+    const wechat = await localWechat()
+    const options = { ...client(fetch), apiBase: wechat.apiBase, fetch: undefined }
+    try {
+      expect((await exchangeCode(options, 'FIRST')).openid).toBe(TOKEN.openid)
+      wechat.dropNext = true
+      expect((await caught(exchangeCode(options, 'SECOND'))).kind).toBe('network')
+      expect(
+        wechat.calls.map((url) => new URL(url, wechat.apiBase).searchParams.get('code')),
+      ).toEqual(['FIRST', 'SECOND'])
+    } finally {
       await wechat.close()
     }
   })

@@ -1,5 +1,4 @@
 import type { WechatLang, WechatScope, WechatSex } from '../../contract/index.ts'
-import { httpFetch } from './http-fetch.ts'
 
 /**
  * The WeChat web-authorization API as named steps over an injectable fetch.
@@ -13,7 +12,7 @@ export interface WechatClientOptions {
   timeoutMs: number
   /** Epoch ms by which every call must be over; bounds a sequence of calls as a whole. */
   deadline?: number
-  /** `httpFetch` when absent. */
+  /** The platform's `fetch` when absent, read at each call so tests can stub it. */
   fetch?: typeof fetch
 }
 
@@ -95,16 +94,16 @@ async function call(
   endpoint: WechatEndpoint,
   params: Record<string, string>,
 ): Promise<Json> {
-  const doFetch = options.fetch ?? httpFetch
+  const doFetch = options.fetch ?? globalThis.fetch
   const timeoutMs = Math.min(options.timeoutMs, (options.deadline ?? Infinity) - Date.now())
   if (timeoutMs <= 0) {
     throw new WechatError('timeout', endpoint, `no time left for ${endpoint}`)
   }
   let response: Response
   let text: string
-  // One signal bounds both the headers and the body, so a trickling body cannot hang us. Its
-  // timer is cleared once the body is in: a timer left to fire (AbortSignal.timeout) would
-  // abort every finished request again seconds later, work for nothing on a busy instance.
+  // One signal bounds both the headers and the body, so a trickling body cannot hang us.
+  // Never resent, even on a stale kept-alive connection: the code exchange is a GET that
+  // spends the code, so a second try could only answer 40163 (wechat-behaviour.md §3).
   const controller = new AbortController()
   const timer = setTimeout(
     () => controller.abort(new DOMException('timed out', 'TimeoutError')),

@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { startBlobs } from '../test-support/blobs.ts'
+import { blobStores } from './stores.ts'
+
+let blobs: Awaited<ReturnType<typeof startBlobs>>
+beforeAll(async () => {
+  blobs = await startBlobs()
+})
+afterAll(() => blobs.close())
+
+/** A fetch that records the method and path of each request, then fetches. */
+function recording(paths: string[], platform: typeof fetch): typeof fetch {
+  return (input, init) => {
+    paths.push(`${init?.method} ${new URL(String(input)).pathname}`)
+    return platform(input, init)
+  }
+}
+
+describe('blobStores', () => {
+  it('reaches Blobs over the fetch it is given', async () => {
+    const paths: string[] = []
+    const stores = blobStores({ ...blobs.location, fetch: recording(paths, fetch) })
+    await stores('users').set('given', 'v')
+    expect(await stores('users').get('given')).toBe('v')
+    // Through the API URL, each call asks for a signed URL, then uses it.
+    expect(paths).toEqual([
+      'put /api/v1/blobs/test-site/site:users/given',
+      'put /test-site/site:users/given',
+      'get /api/v1/blobs/test-site/site:users/given',
+      'get /test-site/site:users/given',
+    ])
+  })
+
+  it('reaches Blobs over the global fetch as it is when a store is opened', async () => {
+    const stores = blobStores(blobs.location)
+    const paths: string[] = []
+    vi.stubGlobal('fetch', recording(paths, globalThis.fetch))
+    try {
+      await stores('users').set('global', 'v')
+    } finally {
+      vi.unstubAllGlobals()
+    }
+    expect(paths).toEqual([
+      'put /api/v1/blobs/test-site/site:users/global',
+      'put /test-site/site:users/global',
+    ])
+  })
+})
