@@ -1,5 +1,14 @@
 export type KeyPurpose = 'session' | 'tokens'
 
+/** How the session cookie and the stored tokens are sealed: a direct AES-256-GCM key. */
+export const JWE_HEADER = { alg: 'dir', enc: 'A256GCM' } as const
+
+/** The only algorithms a sealed value may name to be opened: no other is ever tried. */
+export const JWE_ALGORITHMS = {
+  keyManagementAlgorithms: [JWE_HEADER.alg],
+  contentEncryptionAlgorithms: [JWE_HEADER.enc],
+}
+
 const keys = new Map<string, Promise<CryptoKey>>()
 
 /**

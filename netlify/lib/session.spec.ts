@@ -1,5 +1,7 @@
+import { EncryptJWT } from 'jose'
 import { describe, expect, it } from 'vitest'
 import type { SessionUser } from '../../contract/index.ts'
+import { deriveKey } from './keys.ts'
 import {
   clearedSessionCookie,
   openSession,
@@ -20,6 +22,7 @@ const USER: SessionUser = testUser({
   nickname: '小明🌸',
 })
 const NOW = 1_800_000_000
+const JWE = { alg: 'dir', enc: 'A256GCM' }
 
 describe('sealSession / openSession', () => {
   it('round-trips the user', async () => {
@@ -70,6 +73,36 @@ describe('sealSession / openSession', () => {
     expect(await openSession(token, SECRET, NOW + SESSION_TTL_S + 1)).toBeNull()
     expect(await openSession('garbage', SECRET, NOW)).toBeNull()
     expect(await openSession(undefined, SECRET, NOW)).toBeNull()
+  })
+})
+
+describe('openSession refuses', () => {
+  const claims = { user: USER, auth_time: NOW }
+  const sealWith = async (
+    header: { alg: string; enc: string },
+    build: (jwt: EncryptJWT) => EncryptJWT = (jwt) =>
+      jwt.setIssuedAt(NOW).setExpirationTime(NOW + 60),
+  ) =>
+    build(new EncryptJWT(claims).setProtectedHeader(header)).encrypt(
+      await deriveKey(SECRET, 'session'),
+    )
+
+  it('a token sealed with the same key under another algorithm', async () => {
+    const control = await sealWith(JWE)
+    expect(await openSession(control, SECRET, NOW)).toMatchObject({ authTime: NOW })
+    for (const enc of ['A256GCM', 'A128CBC-HS256']) {
+      const wrapped = await sealWith({ alg: 'A256GCMKW', enc })
+      expect(await openSession(wrapped, SECRET, NOW)).toBeNull()
+    }
+  })
+
+  it('a token without exp or without iat', async () => {
+    expect(
+      await openSession(await sealWith(JWE, (jwt) => jwt.setIssuedAt(NOW)), SECRET, NOW),
+    ).toBeNull()
+    expect(
+      await openSession(await sealWith(JWE, (jwt) => jwt.setExpirationTime(NOW + 60)), SECRET, NOW),
+    ).toBeNull()
   })
 })
 

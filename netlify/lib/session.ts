@@ -1,7 +1,6 @@
-import { jwtDecrypt } from 'jose'
+import { EncryptJWT, jwtDecrypt } from 'jose'
 import type { SessionUser } from '../../contract/index.ts'
-import { sealCompact } from './jwe.ts'
-import { deriveKey } from './keys.ts'
+import { deriveKey, JWE_ALGORITHMS, JWE_HEADER } from './keys.ts'
 
 export const SESSION_COOKIE = 'wx_session'
 /** A week without a visit ends the session; each visit renews it (see `shouldRotate`). */
@@ -29,13 +28,11 @@ export async function sealSession(
   nowS: number,
   authTime = nowS,
 ): Promise<string> {
-  const claims = {
-    user,
-    auth_time: authTime,
-    iat: nowS,
-    exp: Math.min(nowS + SESSION_TTL_S, authTime + SESSION_MAX_AGE_S),
-  }
-  return sealCompact(JSON.stringify(claims), await deriveKey(secret, 'session'))
+  return new EncryptJWT({ user, auth_time: authTime })
+    .setProtectedHeader(JWE_HEADER)
+    .setIssuedAt(nowS)
+    .setExpirationTime(Math.min(nowS + SESSION_TTL_S, authTime + SESSION_MAX_AGE_S))
+    .encrypt(await deriveKey(secret, 'session'))
 }
 
 /** The session, or null when the token is absent, tampered with, foreign or expired. */
@@ -47,13 +44,16 @@ export async function openSession(
   if (!token) return null
   try {
     const { payload } = await jwtDecrypt(token, await deriveKey(secret, 'session'), {
+      ...JWE_ALGORITHMS,
       currentDate: new Date(nowS * 1000),
+      // Without exp a stolen cookie would never expire.
+      requiredClaims: ['exp', 'iat'],
     })
     const user = payload.user as SessionUser | undefined
-    const authTime = typeof payload.auth_time === 'number' ? payload.auth_time : payload.iat
+    const authTime = payload.auth_time
     if (!user || typeof user.openid !== 'string' || typeof authTime !== 'number') return null
     if (nowS - authTime > SESSION_MAX_AGE_S) return null
-    return { user, authTime, issuedAt: payload.iat ?? authTime }
+    return { user, authTime, issuedAt: payload.iat! }
   } catch {
     return null
   }

@@ -1,7 +1,6 @@
-import { compactDecrypt } from 'jose'
+import { CompactEncrypt, compactDecrypt } from 'jose'
 import type { WechatScope } from '../../contract/index.ts'
-import { sealCompact } from './jwe.ts'
-import { deriveKey } from './keys.ts'
+import { deriveKey, JWE_ALGORITHMS, JWE_HEADER } from './keys.ts'
 import type { StoreFactory } from './stores.ts'
 import { forgetTokens, readUser, recordTokens } from './users.ts'
 import type { WebAccessToken } from './wechat.ts'
@@ -48,17 +47,23 @@ export function grantTokens(
  * user's record (users.ts), written with the sign-in that brought them.
  */
 export async function sealTokens(secret: string, tokens: StoredTokens): Promise<string> {
-  return sealCompact(JSON.stringify(tokens), await deriveKey(secret, 'tokens'))
+  return new CompactEncrypt(new TextEncoder().encode(JSON.stringify(tokens)))
+    .setProtectedHeader(JWE_HEADER)
+    .encrypt(await deriveKey(secret, 'tokens'))
 }
 
 /** The tokens sealed in `sealed`, or null when they cannot be decrypted or are another's. */
-async function openTokens(
+export async function openTokens(
   secret: string,
   openid: string,
   sealed: string,
 ): Promise<StoredTokens | null> {
   try {
-    const { plaintext } = await compactDecrypt(sealed, await deriveKey(secret, 'tokens'))
+    const { plaintext } = await compactDecrypt(
+      sealed,
+      await deriveKey(secret, 'tokens'),
+      JWE_ALGORITHMS,
+    )
     const record = JSON.parse(new TextDecoder().decode(plaintext)) as StoredTokens
     return record.openid === openid ? record : null
   } catch {
