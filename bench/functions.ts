@@ -1,33 +1,15 @@
 import { execFile } from 'node:child_process'
-import { readdir, readFile, stat } from 'node:fs/promises'
-import { join, relative } from 'node:path'
+import { readdir } from 'node:fs/promises'
+import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
-import { gzipSync } from 'node:zlib'
 import { PROJECT_DIR } from './paths.ts'
 import { median } from './stats.ts'
 
-export interface FunctionBundle {
+export interface ImportTimes {
   name: string
-  /** The function's own files: its module and the dependencies traced into the bundle. */
-  files: number
-  bytes: number
-  /** Sum of each file gzipped with zlib level 9. */
-  gzip: number
-  /** The deploy artifact, which also carries Netlify's runtime (the same for every function). */
-  zipBytes: number
-  importMs: number[]
-  importMedian: number
-}
-
-export interface FunctionsResult {
-  functions: FunctionBundle[]
-  reference: { name: string; importMs: number[]; importMedian: number }
-}
-
-async function filesUnder(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true, recursive: true })
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name))
+  samples: number[]
+  median: number
 }
 
 /** ms to import `specifier` in a fresh Node process, timed inside it (startup excluded). */
@@ -42,48 +24,26 @@ async function importTime(specifier: string, cwd: string): Promise<number> {
 }
 
 /**
- * The functions as `netlify serve` bundled them (.netlify/functions-serve/.unzipped/NAME,
- * unpacked from .netlify/functions/NAME.zip): sizes, and the time to import each one's
- * module in a fresh process, `runs` times, alternating with the reference import.
+ * Each function as `netlify serve` bundled it (.netlify/functions-serve/.unzipped/NAME, what
+ * .netlify/functions/NAME.zip holds), imported in a fresh process `runs` times, alternating
+ * with an import of wechat-oauth from the project. The reference comes last.
  */
-export async function measureFunctions(site: string, runs: number): Promise<FunctionsResult> {
+export async function measureImports(site: string, runs: number): Promise<ImportTimes[]> {
   const root = join(site, '.netlify', 'functions-serve', '.unzipped')
-  const names = (await readdir(root)).sort()
-  const functions: FunctionBundle[] = []
-  const reference = { name: 'node-webot wechat-oauth', importMs: [] as number[], importMedian: 0 }
-  for (const name of names) {
-    const dir = join(root, name)
-    // ___netlify-* files are Netlify's bootstrap and telemetry, the same in every function.
-    const files = (await filesUnder(dir)).filter(
-      (file) => !relative(dir, file).startsWith('___netlify-'),
-    )
-    let bytes = 0
-    let gzip = 0
-    for (const file of files) {
-      const body = await readFile(file)
-      bytes += body.length
-      gzip += gzipSync(body, { level: 9 }).length
-    }
-    const zip = await stat(join(site, '.netlify', 'functions', `${name}.zip`)).catch(() => null)
-    const entry = pathToFileURL(join(dir, 'netlify', 'functions', `${name}.mjs`)).href
-    const importMs: number[] = []
-    // One import first, discarded: the figure is a cold process, not a cold disk cache.
-    await importTime(entry, dir)
-    if (functions.length === 0) await importTime('wechat-oauth', PROJECT_DIR)
-    for (let i = 0; i < runs; i++) {
-      importMs.push(await importTime(entry, dir))
-      reference.importMs.push(await importTime('wechat-oauth', PROJECT_DIR))
-    }
-    functions.push({
-      name,
-      files: files.length,
-      bytes,
-      gzip,
-      zipBytes: zip?.size ?? 0,
-      importMs,
-      importMedian: median(importMs),
+  const subjects: [name: string, specifier: string, cwd: string][] = (await readdir(root))
+    .sort()
+    .map((name) => {
+      const dir = join(root, name)
+      return [name, pathToFileURL(join(dir, 'netlify', 'functions', `${name}.mjs`)).href, dir]
     })
+  subjects.push(['wechat-oauth', 'wechat-oauth', PROJECT_DIR])
+  const samples = subjects.map(() => [] as number[])
+  // One round first, discarded: the figure is a cold process, not a cold disk cache.
+  for (const [, specifier, cwd] of subjects) await importTime(specifier, cwd)
+  for (let i = 0; i < runs; i++) {
+    for (const [j, [, specifier, cwd]] of subjects.entries()) {
+      samples[j]!.push(await importTime(specifier, cwd))
+    }
   }
-  reference.importMedian = median(reference.importMs)
-  return { functions, reference }
+  return subjects.map(([name], j) => ({ name, samples: samples[j]!, median: median(samples[j]!) }))
 }

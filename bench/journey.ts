@@ -1,200 +1,125 @@
 import { gzipSync } from 'node:zlib'
 import type { Browser, Page, Response } from '@playwright/test'
-import {
-  consentAndHoldCallback,
-  countEndpoints,
-  disableCache,
-  emulatorControl,
-  isApi,
-  isEmulator,
-  newWechatContext,
-  recordRequests,
-} from './browser.ts'
-import { APP_URL, EMULATOR_URL } from './paths.ts'
+import { consentAndHoldCallback, disableCache, newWechatContext } from './browser.ts'
+import { APP_URL, EMULATOR_URL, FLOOR_BASE } from './paths.ts'
 
 export interface Asset {
   path: string
-  kind: 'js' | 'css'
-  bytes: number
-  /** The body gzipped with zlib level 9; `netlify serve` sends it uncompressed. */
+  /** The body gzipped with zlib level 9, whatever encoding it travelled in. */
   gzip: number
 }
 
+export type Route = '/' | '/profile (signed in)' | '/auth/callback'
+
 export interface PageBytes {
-  route: string
-  url: string
+  route: Route
   assets: Asset[]
-  js: number
-  css: number
   /** Gzip bytes of all JS and CSS together: the figure the budget is on. */
   total: number
 }
 
 export interface RoundTrips {
-  apiBeforeWechat: number
-  apiCallbackToProfile: { count: number; requests: string[] }
-  upstreamPerLogin: Record<string, number>
-  reload: { api: number; wechat: number; authorizeLogged: number; requests: string[] }
+  apiBeforeWechat: string[]
+  apiCallbackToProfile: string[]
+  apiOnReload: string[]
+  wechatOnReload: string[]
 }
 
-const kindOf = (response: Response): Asset['kind'] | null => {
-  const type = response.headers()['content-type'] ?? ''
-  if (/javascript/.test(type)) return 'js'
-  if (/text\/css/.test(type)) return 'css'
-  return null
-}
-
-/** Collects the JS and CSS an origin serves to `page` until `stop()` is called. */
-function collectAssets(page: Page, origin: string): { stop: () => Promise<Asset[]> } {
-  const pending: Promise<Asset | null>[] = []
+/** Collects the JS and CSS the page loads until `stop()` is called. */
+function collectAssets(page: Page): { stop: (route: Route) => Promise<PageBytes> } {
+  const pending: Promise<Asset>[] = []
   const onResponse = (response: Response) => {
-    const url = response.url()
-    const kind = kindOf(response)
-    if (!url.startsWith(origin) || !kind) return
+    const type = response.headers()['content-type'] ?? ''
+    if (!response.url().startsWith(APP_URL) || !/javascript|text\/css/.test(type)) return
     pending.push(
-      response.body().then(
-        (body) => ({
-          path: url.slice(origin.length),
-          kind,
-          bytes: body.length,
-          gzip: gzipSync(body, { level: 9 }).length,
-        }),
-        () => null,
-      ),
+      response.body().then((body) => ({
+        path: response.url().slice(APP_URL.length),
+        gzip: gzipSync(body, { level: 9 }).length,
+      })),
     )
   }
   page.on('response', onResponse)
   return {
-    stop: async () => {
+    stop: async (route) => {
       page.off('response', onResponse)
-      const assets = (await Promise.all(pending)).filter((a): a is Asset => a !== null)
-      return assets.sort((a, b) => a.path.localeCompare(b.path))
+      const assets = (await Promise.all(pending)).sort((a, b) => a.path.localeCompare(b.path))
+      return { route, assets, total: assets.reduce((sum, a) => sum + a.gzip, 0) }
     },
   }
 }
 
-function pageBytes(route: string, url: string, assets: Asset[]): PageBytes {
-  const sum = (kind: Asset['kind']) =>
-    assets.filter((a) => a.kind === kind).reduce((total, a) => total + a.gzip, 0)
-  return { route, url, assets, js: sum('js'), css: sum('css'), total: sum('js') + sum('css') }
+/** Every request the page makes from now on, as `METHOD url`. */
+function recordRequests(page: Page): string[] {
+  const log: string[] = []
+  page.on('request', (request) => log.push(`${request.method()} ${request.url()}`))
+  return log
 }
 
-/** Waits until the page shows what it is for, then until the network is quiet. */
-async function settle(page: Page, ready: 'nickname' | 'heading'): Promise<void> {
+const isApi = (request: string) => request.includes(` ${APP_URL}/api/`)
+const isWechat = (request: string) => request.includes(` ${EMULATOR_URL}/`)
+
+/** Loads `path` and waits until the page shows `ready`, then until the network is quiet. */
+async function load(page: Page, path: string, ready: 'nickname' | 'heading'): Promise<void> {
+  await page.goto(path)
   if (ready === 'nickname') await page.getByTestId('nickname').waitFor()
   else await page.getByRole('heading').first().waitFor()
   // Lazy chunks that load after the first render still count.
   await page.waitForLoadState('networkidle')
 }
 
-async function loadAndCollect(
-  page: Page,
-  origin: string,
-  url: string,
-  ready: 'nickname' | 'heading',
-): Promise<Asset[]> {
-  const collector = collectAssets(page, origin)
-  await page.goto(url)
-  await settle(page, ready)
-  return collector.stop()
-}
-
 /**
- * One real sign-in in a fresh WeChat context, measured along the way: the JS and CSS of
- * the callback landing and of a signed-in reload of /profile, and the requests of each
- * step (to the API, and to WeChat) from the browser's log and the emulator's.
+ * The JS and CSS of three page loads of a site (the app at `/`, the floor app at /floor/):
+ * the home page in a fresh context; then, in another, a real sign-in through the emulator's
+ * consent, landing on the site's callback, and a second load of /profile signed in. The
+ * requests of the app's sign-in are the round-trip figures.
  */
 export async function measureJourney(
   browser: Browser,
+  base: '' | typeof FLOOR_BASE,
 ): Promise<{ bytes: PageBytes[]; roundTrips: RoundTrips }> {
-  await emulatorControl.reset()
+  const bytes: PageBytes[] = []
+  const fresh = await newWechatContext(browser)
+  try {
+    const page = await fresh.newPage()
+    await disableCache(page)
+    const collector = collectAssets(page)
+    await load(page, `${base}/`, 'heading')
+    bytes.push(await collector.stop('/'))
+  } finally {
+    await fresh.close()
+  }
+
   const context = await newWechatContext(browser)
   try {
     const page = await context.newPage()
     await disableCache(page)
     const log = recordRequests(page)
+    const callback = await consentAndHoldCallback(page)
+    const toWechat = log.findIndex(isWechat)
+    const apiBeforeWechat = log.slice(0, toWechat).filter(isApi)
 
-    const callbackUrl = await consentAndHoldCallback(page)
-    const toWechat = log.findIndex((r) => r.url.startsWith(`${EMULATOR_URL}/connect/oauth2/`))
-    const apiBeforeWechat = log.slice(0, toWechat).filter((r) => isApi(r.url)).length
-
-    const atCallback = log.length
-    const collector = collectAssets(page, APP_URL)
-    await page.goto(callbackUrl)
+    let at = log.length
+    let collector = collectAssets(page)
+    await page.goto(`${base}/auth/callback${callback.search}`)
     await page.getByTestId('nickname').waitFor()
-    const beforeRender = log.slice(atCallback).filter((r) => isApi(r.url))
+    const apiCallbackToProfile = log.slice(at).filter(isApi)
     await page.waitForLoadState('networkidle')
-    const callbackAssets = await collector.stop()
-    const upstreamPerLogin = countEndpoints(await emulatorControl.log())
+    bytes.push(await collector.stop('/auth/callback'))
 
-    const authorizeBefore = countEndpoints(await emulatorControl.log()).authorize ?? 0
-    const atReload = log.length
-    const reloadCollector = collectAssets(page, APP_URL)
-    await page.reload()
-    await settle(page, 'nickname')
-    const reloadAssets = await reloadCollector.stop()
-    const reloadLog = log.slice(atReload)
-    const authorizeAfter = countEndpoints(await emulatorControl.log()).authorize ?? 0
+    at = log.length
+    collector = collectAssets(page)
+    await load(page, `${base}/profile`, 'nickname')
+    bytes.push(await collector.stop('/profile (signed in)'))
+    const reload = log.slice(at)
 
-    const fresh = await newWechatContext(browser)
-    let homeAssets: Asset[]
-    try {
-      const homePage = await fresh.newPage()
-      await disableCache(homePage)
-      homeAssets = await loadAndCollect(homePage, APP_URL, `${APP_URL}/`, 'heading')
-    } finally {
-      await fresh.close()
+    const roundTrips = {
+      apiBeforeWechat,
+      apiCallbackToProfile,
+      apiOnReload: reload.filter(isApi),
+      wechatOnReload: reload.filter(isWechat),
     }
-
-    return {
-      bytes: [
-        pageBytes('/', `${APP_URL}/`, homeAssets),
-        pageBytes('/profile (signed in)', `${APP_URL}/profile`, reloadAssets),
-        pageBytes('/auth/callback?code=…&state=…', callbackUrl, callbackAssets),
-      ],
-      roundTrips: {
-        apiBeforeWechat,
-        apiCallbackToProfile: {
-          count: beforeRender.length,
-          requests: beforeRender.map((r) => `${r.method} ${r.url.slice(APP_URL.length)}`),
-        },
-        upstreamPerLogin: {
-          access_token: upstreamPerLogin.access_token ?? 0,
-          userinfo: upstreamPerLogin.userinfo ?? 0,
-        },
-        reload: {
-          api: reloadLog.filter((r) => isApi(r.url)).length,
-          wechat: reloadLog.filter((r) => isEmulator(r.url)).length,
-          authorizeLogged: authorizeAfter - authorizeBefore,
-          requests: reloadLog
-            .filter((r) => isApi(r.url) || isEmulator(r.url))
-            .map((r) => `${r.method} ${r.url}`),
-        },
-      },
-    }
+    return { bytes, roundTrips }
   } finally {
     await context.close()
   }
-}
-
-/** The floor app's pages of the same names, from its static server. */
-export async function measureFloorBytes(browser: Browser, floorUrl: string): Promise<PageBytes[]> {
-  const pages: [string, string, 'nickname' | 'heading'][] = [
-    ['/', '/', 'heading'],
-    ['/profile (signed in)', '/profile', 'nickname'],
-    ['/auth/callback?code=…&state=…', '/auth/callback?code=bench&state=bench', 'nickname'],
-  ]
-  const results: PageBytes[] = []
-  for (const [route, path, ready] of pages) {
-    const context = await newWechatContext(browser)
-    try {
-      const page = await context.newPage()
-      await disableCache(page)
-      const assets = await loadAndCollect(page, floorUrl, `${floorUrl}${path}`, ready)
-      results.push(pageBytes(route, `${floorUrl}${path}`, assets))
-    } finally {
-      await context.close()
-    }
-  }
-  return results
 }

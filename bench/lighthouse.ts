@@ -6,8 +6,9 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { chromium } from '@playwright/test'
 import lighthouse from 'lighthouse'
-import { CHROMIUM_FLAGS, CHROMIUM_PATH, WECHAT_ANDROID_UA } from './browser.ts'
-import { APP_URL, EMULATOR_URL, RESULTS_DIR } from './paths.ts'
+import { CHROMIUM_ARGS, CHROMIUM_EXECUTABLE } from '../e2e/chromium.ts'
+import { WECHAT_ANDROID_UA } from '../playwright.config.ts'
+import { APP_URL, EMULATOR_URL, FLOOR_BASE, RESULTS_DIR } from './paths.ts'
 import { startProcess, stopProcess, type Started } from './servers.ts'
 import { median } from './stats.ts'
 
@@ -15,17 +16,14 @@ const CATEGORIES = ['performance', 'accessibility', 'best-practices'] as const
 export type Category = (typeof CATEGORIES)[number]
 
 export interface LighthouseRun {
-  url: string
-  finalUrl: string
   scores: Record<Category, number>
+  /** FCP, LCP and TBT in ms, to read a score by. */
   metrics: Record<string, number>
-  /** Audits that cost points, worst first, and a few diagnostics, for the report. */
-  failing: { id: string; title: string; score: number; displayValue?: string; items?: string[] }[]
 }
 
 export interface LighthousePage {
-  name: string
-  url: string
+  route: '/' | '/profile'
+  side: 'app' | 'floor'
   runs: LighthouseRun[]
   median: Record<Category, number>
 }
@@ -96,9 +94,9 @@ async function launchDebuggableChromium(
   ].join(', ')
   const proc = startProcess(
     'lighthouse-chromium',
-    CHROMIUM_PATH,
+    CHROMIUM_EXECUTABLE,
     [
-      ...CHROMIUM_FLAGS,
+      ...CHROMIUM_ARGS,
       '--headless=new',
       '--remote-debugging-port=0',
       `--user-data-dir=${profile}`,
@@ -121,7 +119,7 @@ async function launchDebuggableChromium(
   throw new Error('chromium did not open its DevTools port')
 }
 
-/** A real sign-in through the emulator in Chromium's default profile: cookie and hint stay. */
+/** A real sign-in through the emulator in Chromium's default profile, where its cookie stays. */
 async function signIn(port: number): Promise<void> {
   const browser = await chromium.connectOverCDP(`http://127.0.0.1:${port}`)
   try {
@@ -130,35 +128,11 @@ async function signIn(port: number): Promise<void> {
     const page = await context.newPage()
     await page.goto(`${APP_URL}/profile`)
     await page.getByRole('button', { name: '允许' }).click()
-    // The app's page, not the callback page's early head: the app marks the browser as
-    // signed in (the hint a reload of /profile reads) when it takes the sign-in over.
     await page.getByTestId('openid').waitFor()
     await page.close()
   } finally {
     await browser.close()
   }
-}
-
-/** Unweighted audits that explain a performance score. */
-const DIAGNOSTICS = [
-  'largest-contentful-paint-element',
-  'unused-javascript',
-  'render-blocking-resources',
-]
-
-/** The elements or URLs an audit names, at most three. */
-function itemsOf(details: unknown): string[] {
-  const found: string[] = []
-  const visit = (value: unknown) => {
-    if (found.length >= 3 || typeof value !== 'object' || value === null) return
-    const record = value as Record<string, unknown>
-    const node = record.node as { snippet?: string } | undefined
-    if (node?.snippet) found.push(node.snippet)
-    else if (typeof record.url === 'string' && record.url) found.push(record.url)
-    else for (const child of Object.values(record)) visit(child)
-  }
-  visit((details as { items?: unknown } | undefined)?.items)
-  return found
 }
 
 /** Where each run's whole Lighthouse report goes, for what the summary leaves out. */
@@ -182,76 +156,49 @@ async function audit(port: number, url: string, saveAs: string): Promise<Lightho
   const scores = {} as Record<Category, number>
   for (const id of CATEGORIES) scores[id] = Math.round((lhr.categories[id]?.score ?? 0) * 100)
   const metrics: Record<string, number> = {}
-  for (const id of [
-    'first-contentful-paint',
-    'largest-contentful-paint',
-    'speed-index',
-    'total-blocking-time',
-    'cumulative-layout-shift',
-  ]) {
+  for (const id of ['first-contentful-paint', 'largest-contentful-paint', 'total-blocking-time']) {
     const value = lhr.audits[id]?.numericValue
     if (value !== undefined) metrics[id] = value
   }
-  const weighted = Object.values(lhr.categories).flatMap((category) =>
-    category.auditRefs.filter((ref) => ref.weight > 0).map((ref) => ref.id),
-  )
-  const failing = [...new Set([...weighted, ...DIAGNOSTICS])]
-    .map((id) => lhr.audits[id])
-    .filter((a) => a !== undefined && a.score !== null && a.score < 1)
-    .map((a) => ({
-      id: a!.id,
-      title: a!.title,
-      score: a!.score ?? 0,
-      ...(a!.displayValue ? { displayValue: a!.displayValue } : {}),
-      items: itemsOf(a!.details),
-    }))
-    .sort((x, y) => x.score - y.score)
   if (!lhr.finalDisplayedUrl.startsWith(url)) {
     throw new Error(`lighthouse ended on ${lhr.finalDisplayedUrl}, not ${url}`)
   }
-  return { url, finalUrl: lhr.finalDisplayedUrl, scores, metrics, failing }
-}
-
-function summarize(name: string, url: string, runs: LighthouseRun[]): LighthousePage {
-  const med = {} as Record<Category, number>
-  for (const id of CATEGORIES) med[id] = median(runs.map((run) => run.scores[id]))
-  return { name, url, runs, median: med }
+  return { scores, metrics }
 }
 
 /**
- * Lighthouse on the app's `/` (first visit) and `/profile` (signed in), each beside the
- * floor app's page of the same name, alternating, `runs` times each.
+ * Lighthouse on the app's `/` (a first visit) and `/profile` (signed in), each beside the
+ * floor app's page of the same name, `runs` times each, the side going first alternating.
  */
-export async function measureLighthouse(floorUrl: string, runs: number): Promise<LighthousePage[]> {
+export async function measureLighthouse(runs: number): Promise<LighthousePage[]> {
   const dir = await mkdtemp(join(tmpdir(), 'wx-bench-lh-'))
   const { server, port: avatarPort } = await startAvatarServer(dir)
   let chrome: Started | undefined
   try {
     const launched = await launchDebuggableChromium(join(dir, 'profile'), avatarPort)
     chrome = launched.proc
-    const pages: [string, string][] = [
-      ['app /', `${APP_URL}/`],
-      ['floor /', `${floorUrl}/`],
-      ['app /profile (signed in)', `${APP_URL}/profile`],
-      ['floor /profile', `${floorUrl}/profile`],
-    ]
-    const results = new Map<string, LighthouseRun[]>(pages.map(([name]) => [name, []]))
-    for (const [phase, names] of [
-      ['anonymous', ['app /', 'floor /']],
-      ['signed in', ['app /profile (signed in)', 'floor /profile']],
-    ] as const) {
-      if (phase === 'signed in') await signIn(launched.port)
+    const pages: LighthousePage[] = []
+    for (const route of ['/', '/profile'] as const) {
+      if (route === '/profile') await signIn(launched.port)
+      const sides = (['app', 'floor'] as const).map((side) => ({
+        route,
+        side,
+        runs: [] as LighthouseRun[],
+      }))
       for (let i = 0; i < runs; i++) {
-        // Alternate which side goes first, so drift on a busy machine hits both alike.
-        const order = i % 2 === 0 ? names : [...names].reverse()
-        for (const name of order) {
-          const url = pages.find(([n]) => n === name)![1]
-          const saveAs = `${name.replace(/\W+/g, '-').replace(/^-|-$/g, '')}-${i + 1}`
-          results.get(name)!.push(await audit(launched.port, url, saveAs))
+        for (const page of i % 2 === 0 ? sides : [...sides].reverse()) {
+          const url = `${APP_URL}${page.side === 'floor' ? FLOOR_BASE : ''}${route}`
+          const saveAs = `${page.side}${route.replace('/', '-')}-${i + 1}`
+          page.runs.push(await audit(launched.port, url, saveAs))
         }
       }
+      for (const { side, runs } of sides) {
+        const med = {} as Record<Category, number>
+        for (const id of CATEGORIES) med[id] = median(runs.map((run) => run.scores[id]))
+        pages.push({ route, side, runs, median: med })
+      }
     }
-    return pages.map(([name, url]) => summarize(name, url, results.get(name)!))
+    return pages
   } finally {
     if (chrome) await stopProcess(chrome)
     await new Promise((done) => server.close(done))

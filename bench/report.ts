@@ -1,8 +1,9 @@
-export type Verdict = 'PASS' | 'FAIL' | 'INFO'
-export type Unit = 'B' | 'ms' | 'ms CPU' | 'logins/s' | '/s' | 'score' | 'requests' | 'calls'
+export type Section =
+  'Bytes' | 'Round trips' | 'Time to profile' | 'Lighthouse' | 'Server throughput' | 'Cold start'
+export type Unit = 'B' | 'ms' | 'logins/s' | 'score' | 'requests' | 'calls' | 'sign-ins'
 
 export interface Figure {
-  section: string
+  section: Section
   figure: string
   value: number
   unit: Unit
@@ -10,57 +11,39 @@ export interface Figure {
   /** value ÷ reference. */
   ratio?: number
   budget?: string
-  verdict: Verdict
+  verdict: 'PASS' | 'FAIL' | 'INFO'
+}
+
+/** A figure; checked when it has a budget, only reported when not. */
+export function figure(
+  section: Section,
+  name: string,
+  unit: Unit,
+  value: number,
+  options: { reference?: Figure['reference']; budget?: string; pass?: boolean } = {},
+): Figure {
+  const { reference, budget, pass } = options
+  return {
+    section,
+    figure: name,
+    value,
+    unit,
+    ...(reference ? { reference, ratio: value / reference.value } : {}),
+    ...(budget ? { budget, verdict: pass ? 'PASS' : 'FAIL' } : { verdict: 'INFO' }),
+  }
 }
 
 const number = (value: number, unit: Unit) => {
   if (!Number.isFinite(value)) return '—'
-  const digits = unit === 'ms CPU' ? 2 : unit.endsWith('/s') && value < 100 ? 1 : 0
+  const digits = unit === 'logins/s' && value < 100 ? 1 : 0
   const text = value.toLocaleString('en-US', { maximumFractionDigits: digits })
-  if (unit === '/s') return `${text}/s`
-  return unit === 'score' || unit === 'requests' || unit === 'calls' ? text : `${text} ${unit}`
+  return ['score', 'requests', 'calls'].includes(unit) ? text : `${text} ${unit}`
 }
-
-/** A figure checked against a fixed number, or only reported. */
-export function absolute(
-  section: string,
-  figure: string,
-  unit: Unit,
-  value: number,
-  budget?: { text: string; pass: boolean },
-): Figure {
-  return {
-    section,
-    figure,
-    value,
-    unit,
-    ...(budget
-      ? { budget: budget.text, verdict: budget.pass ? 'PASS' : 'FAIL' }
-      : { verdict: 'INFO' }),
-  }
-}
-
-/** A figure with a reference and a ratio, checked by `pass`. */
-export function compared(
-  section: string,
-  figure: string,
-  unit: Unit,
-  value: number,
-  reference: { name: string; value: number },
-  budget?: { text: string; pass: boolean },
-): Figure {
-  return {
-    ...absolute(section, figure, unit, value, budget),
-    reference,
-    ratio: value / reference.value,
-  }
-}
-
-const cell = (text: string) => text.replace(/\|/g, '\\|')
 
 /** A Markdown table; every cell escaped. */
 export function table(head: string[], rows: (string | number)[][]): string {
-  const lines = [head, head.map(() => '---'), ...rows.map((row) => row.map(String))]
+  const cell = (text: string | number) => String(text).replace(/\|/g, '\\|')
+  const lines = [head, head.map(() => '---'), ...rows]
   return lines.map((row) => `| ${row.map(cell).join(' | ')} |`).join('\n')
 }
 
@@ -78,5 +61,4 @@ export function figuresTable(figures: Figure[]): string {
   )
 }
 
-export const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`
 export const ms = (value: number) => `${Math.round(value)} ms`

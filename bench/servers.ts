@@ -1,13 +1,14 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
-import { cp, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises'
-import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http'
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { createServer, request as httpRequest } from 'node:http'
 import { tmpdir } from 'node:os'
-import { extname, join, normalize, relative, resolve, sep } from 'node:path'
+import { join, relative, sep } from 'node:path'
 import { promisify } from 'node:util'
 import { createGzip } from 'node:zlib'
+import { build } from 'vite'
 import { emulatorEnv } from '../scripts/emulator-env.ts'
-import { BENCH_DIR, PROJECT_DIR, RESULTS_DIR } from './paths.ts'
+import { BENCH_DIR, FLOOR_BASE, PROJECT_DIR, RESULTS_DIR } from './paths.ts'
 
 /** A process this run started, killed as a group so npx's children go with it. */
 export interface Started {
@@ -40,33 +41,30 @@ export function startProcess(
   return proc
 }
 
-function exited(child: ChildProcess, ms: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true)
-  return new Promise((done) => {
-    const timer = setTimeout(() => done(false), ms)
-    child.once('exit', () => {
-      clearTimeout(timer)
-      done(true)
-    })
-  })
-}
+const isRunning = (child: ChildProcess) => child.exitCode === null && child.signalCode === null
 
 export async function stopProcess(proc: Started): Promise<void> {
   started.delete(proc)
-  const { pid } = proc.child
-  if (pid === undefined) return
+  const { child } = proc
+  if (child.pid === undefined) return
   for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
-    if (proc.child.exitCode !== null || proc.child.signalCode !== null) break
+    if (!isRunning(child)) break
     try {
-      process.kill(-pid, signal)
+      process.kill(-child.pid, signal)
     } catch {
       return
     }
-    if (await exited(proc.child, 5000)) break
+    await new Promise<void>((done) => {
+      const timer = setTimeout(done, 5000)
+      child.once('exit', () => {
+        clearTimeout(timer)
+        done()
+      })
+    })
   }
-  // Children of npx may outlive their parent for a moment; the group kill reaches them too.
+  // npx's children may outlive it for a moment; the group kill reaches them too.
   try {
-    process.kill(-pid, 'SIGKILL')
+    process.kill(-child.pid, 'SIGKILL')
   } catch {
     // The group is gone.
   }
@@ -83,24 +81,23 @@ async function tail(file: string): Promise<string> {
 }
 
 /** Polls `url` until it answers 2xx, the process dies, or `ms` pass. */
-export async function waitForUrl(url: string, proc: Started, ms: number): Promise<void> {
+async function waitForUrl(url: string, proc: Started, ms: number): Promise<void> {
   const deadline = Date.now() + ms
   while (Date.now() < deadline) {
-    if (proc.child.exitCode !== null) {
+    if (!isRunning(proc.child)) {
       throw new Error(`${proc.name} exited with ${proc.child.exitCode}:\n${await tail(proc.log)}`)
     }
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(2000) })
-      if (response.ok) return
-    } catch {
-      // Not listening yet.
-    }
+    const ok = await fetch(url, { signal: AbortSignal.timeout(2000) }).then(
+      (response) => response.ok,
+      () => false,
+    )
+    if (ok) return
     await new Promise((done) => setTimeout(done, 250))
   }
   throw new Error(`${proc.name} not ready at ${url} after ${ms} ms:\n${await tail(proc.log)}`)
 }
 
-/** Tracked files and folders of the working tree that `netlify serve` needs. */
+/** What `netlify serve` does not need from the working tree. */
 const SKIP = new Set([
   'node_modules',
   '.git',
@@ -114,14 +111,15 @@ const SKIP = new Set([
 ])
 
 /**
- * A throwaway copy of the working tree. `netlify serve` rebuilds dist/ and .netlify/ where
- * it runs; in a copy, an `npm test` or `npm run dev` running in the repository at the same
- * time cannot overwrite them mid-run, and the floor callback page can be added to public/
- * without touching the product. node_modules is hard-linked (a second or two, no space):
- * a symlink would make the functions bundler ship a link instead of the dependencies, and
- * the bundle sizes would miss them.
+ * A throwaway copy of the working tree, for `netlify serve` to build and serve, with the
+ * references added: the floor app built under /floor/ and the physical-limit page under
+ * /limit/. On the app's own origin, they call the same functions the app does.
+ *
+ * In a copy, an `npm test` or `npm run dev` running in the repository at the same time cannot
+ * overwrite dist/ or .netlify/ mid-run. node_modules is hard-linked (a second, no space): a
+ * symlink would make the functions bundler ship a link instead of the dependencies.
  */
-export async function copySite(extraPublic: Record<string, string>): Promise<string> {
+export async function copySite(): Promise<string> {
   const site = await mkdtemp(join(tmpdir(), 'wx-bench-site-'))
   await cp(PROJECT_DIR, site, {
     recursive: true,
@@ -131,11 +129,15 @@ export async function copySite(extraPublic: Record<string, string>): Promise<str
     },
   })
   await promisify(execFile)('cp', ['-al', join(PROJECT_DIR, 'node_modules'), site])
-  for (const [path, source] of Object.entries(extraPublic)) {
-    const target = join(site, 'public', path)
-    await mkdir(resolve(target, '..'), { recursive: true })
-    await cp(join(BENCH_DIR, source), target)
-  }
+  // public/ is copied into dist/ as it is by the app's build.
+  await build({
+    configFile: join(BENCH_DIR, 'floor', 'vite.config.ts'),
+    logLevel: 'warn',
+    build: { outDir: join(site, 'public', FLOOR_BASE), emptyOutDir: true },
+  })
+  await cp(join(BENCH_DIR, 'limit'), join(site, 'public', 'limit'), { recursive: true })
+  // The floor's own history fallback; _redirects goes before netlify.toml's `/*`.
+  await writeFile(join(site, '_redirects'), `${FLOOR_BASE}/*  ${FLOOR_BASE}/index.html  200\n`)
   return site
 }
 
@@ -155,7 +157,7 @@ export async function startEmulatorProcess(port: number): Promise<Started> {
   return proc
 }
 
-/** `netlify serve` as playwright.config.ts starts it: built SPA, bundled functions. */
+/** `netlify serve` as playwright.config.ts starts it: the built site, bundled functions. */
 export async function startNetlifyServe(
   site: string,
   port: number,
@@ -171,7 +173,10 @@ export async function startNetlifyServe(
   return proc
 }
 
-/** The local Netlify Blobs server in its own process (bench/blobs-server.ts). */
+/**
+ * The local Netlify Blobs server in its own process (bench/blobs-server.ts), as Blobs is a
+ * service apart from the function: its work stays off the event loop being measured.
+ */
 export async function startBlobsProcess(
   directory: string,
   token: string,
@@ -186,54 +191,24 @@ export async function startBlobsProcess(
     proc.child.stdout?.on('data', (chunk: Buffer) => {
       text += chunk.toString()
       const match = /\{"port":(\d+)\}/.exec(text)
-      if (match) {
-        clearTimeout(timer)
-        done(Number(match[1]))
-      }
+      if (!match) return
+      clearTimeout(timer)
+      done(Number(match[1]))
     })
     proc.child.once('exit', (code) => fail(new Error(`blobs server exited with ${code}`)))
   })
   return { proc, port }
 }
 
-/**
- * Whether to gzip an answer, as Netlify's CDN does for text: `netlify serve` and a plain
- * Node server send bodies as they are, and a phone on a slow link never would receive them
- * that way. Both sides of every comparison go through this same rule.
- */
-function shouldGzip(req: IncomingMessage, contentType: string, encoded: boolean): boolean {
-  const accepts = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))
-  const text = /^(?:text\/|application\/(?:json|javascript)|image\/svg\+xml)/.test(contentType)
-  return accepts && text && !encoded
-}
-
 /** Hop-by-hop headers, which a proxy does not pass on. */
 const HOP_BY_HOP = ['connection', 'keep-alive', 'transfer-encoding']
 
-/** Listens on 127.0.0.1:`port`, answering closeAllConnections() and close(). */
-async function listen(server: Server, port: number) {
-  await new Promise<void>((done, fail) => {
-    server.once('error', fail)
-    server.listen(port, '127.0.0.1', done)
-  })
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((done) => {
-        server.closeAllConnections()
-        server.close(() => done())
-      }),
-  }
-}
-
 /**
- * The CDN in front of `netlify serve`: passes every request through unchanged and gzips
- * text answers on the way back (see `shouldGzip`).
+ * The CDN in front of `netlify serve`, which sends bodies uncompressed: Netlify's CDN gzips
+ * text, and on a throttled link the difference is seconds. Passes every request through and
+ * gzips text answers on the way back; app and references alike, as they share the origin.
  */
-export async function startCompressingProxy(
-  port: number,
-  target: string,
-): Promise<{ url: string; close: () => Promise<void> }> {
+export async function startCompressingProxy(port: number, target: string) {
   const server = createServer((req, res) => {
     const upstream = httpRequest(
       new URL(req.url ?? '/', target),
@@ -242,7 +217,11 @@ export async function startCompressingProxy(
         const headers = { ...answer.headers }
         for (const name of HOP_BY_HOP) delete headers[name]
         const type = String(answer.headers['content-type'] ?? '')
-        if (!shouldGzip(req, type, Boolean(answer.headers['content-encoding']))) {
+        const gzip =
+          /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? '')) &&
+          /^(?:text\/|application\/(?:json|javascript)|image\/svg\+xml)/.test(type) &&
+          !answer.headers['content-encoding']
+        if (!gzip) {
           res.writeHead(answer.statusCode ?? 502, headers)
           answer.pipe(res)
           return
@@ -263,53 +242,15 @@ export async function startCompressingProxy(
     })
     req.pipe(upstream)
   })
-  return listen(server, port)
-}
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.json': 'application/json',
-}
-
-/**
- * A static server for the floor app: files from `root`, index.html for any other page
- * (history-mode router), and `apiAnswer` as JSON for `/api/*`, its one request.
- */
-export async function serveStatic(
-  root: string,
-  port: number,
-  apiAnswer: unknown,
-): Promise<{ url: string; close: () => Promise<void> }> {
-  const server: Server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)
-    if (path.startsWith('/api/')) {
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' })
-      res.end(JSON.stringify(apiAnswer))
-      return
-    }
-    const file = normalize(join(root, path))
-    const inside = file.startsWith(root + sep)
-    void (async () => {
-      const isFile = inside && (await stat(file).catch(() => null))?.isFile()
-      const target = isFile ? file : join(root, 'index.html')
-      const body = await readFile(target)
-      const type = TYPES[extname(target)] ?? 'application/octet-stream'
-      const gzip = shouldGzip(req, type, false)
-      // Same revalidation policy as `netlify serve` answers with, so neither side is cached longer.
-      res.writeHead(200, {
-        'Content-Type': type,
-        'Cache-Control': 'public, max-age=0',
-        ...(gzip ? { 'Content-Encoding': 'gzip', Vary: 'Accept-Encoding' } : {}),
-      })
-      if (gzip) createGzip().end(body).pipe(res)
-      else res.end(body)
-    })().catch(() => {
-      res.writeHead(500)
-      res.end()
-    })
+  await new Promise<void>((done, fail) => {
+    server.once('error', fail)
+    server.listen(port, '127.0.0.1', done)
   })
-  return listen(server, port)
+  return {
+    close: () =>
+      new Promise<void>((done) => {
+        server.closeAllConnections()
+        server.close(() => done())
+      }),
+  }
 }

@@ -1,15 +1,17 @@
-import axios from 'axios'
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
+import * as api from './api.ts'
 
-export const useUserStore = defineStore('user', () => {
-  const nickname = ref('')
+export const useSessionStore = defineStore('session', () => {
+  const user = ref<api.User | null>(null)
 
-  async function load() {
-    nickname.value = (
-      await axios.get<{ user: { nickname: string } }>('/api/session')
-    ).data.user.nickname
+  async function signIn(code: string, state: string) {
+    user.value = await api.signIn(code, state)
   }
 
-  return { nickname, load }
+  async function restore() {
+    user.value = await api.getSession().catch(() => null)
+  }
+
+  return { user, signIn, restore }
 })
