@@ -8,9 +8,18 @@ export interface ServerConfig {
   apiBase: string
   scope: WechatScope
   lang: WechatLang
-  sessionSecret: string
+  secrets: SessionSecrets
   /** Per-call bound on WeChat requests, so a stalled upstream never hangs a login. */
   timeoutMs: number
+}
+
+/**
+ * SESSION_SECRET seals and opens; SESSION_SECRET_PREVIOUS (comma-separated) only opens, so
+ * sessions and stored grants sealed before a rotation stay usable until they are removed.
+ */
+export interface SessionSecrets {
+  current: string
+  previous: string[]
 }
 
 /** A missing or invalid setting; `variable` names what the operator must set. */
@@ -48,6 +57,28 @@ function oneOf<T extends string>(
   return value as T
 }
 
+/** Keys are derived from these; fewer than 32 bytes is guessable offline. */
+const MIN_SECRET_BYTES = 32
+
+/** The session secrets alone: all that reading or ending a session needs. */
+export function loadSessionSecrets(get: EnvGetter): SessionSecrets {
+  const current = required(get, 'SESSION_SECRET')
+  if (Buffer.byteLength(current) < MIN_SECRET_BYTES) {
+    throw new ConfigError('SESSION_SECRET', `must be at least ${MIN_SECRET_BYTES} bytes`)
+  }
+  const previous = (get('SESSION_SECRET_PREVIOUS') ?? '')
+    .split(',')
+    .map((secret) => secret.trim())
+    .filter(Boolean)
+  if (previous.some((secret) => Buffer.byteLength(secret) < MIN_SECRET_BYTES)) {
+    throw new ConfigError(
+      'SESSION_SECRET_PREVIOUS',
+      `must be comma-separated secrets of at least ${MIN_SECRET_BYTES} bytes each`,
+    )
+  }
+  return { current, previous }
+}
+
 /**
  * Reads the functions' settings. Nothing has a silent production default for the
  * credentials: `npm run dev` sets them to the emulator's, and a deploy must set its own.
@@ -63,15 +94,11 @@ export function loadConfig(get: EnvGetter): ServerConfig {
       'must be a whole number of milliseconds from 100 to 20000',
     )
   }
-  const sessionSecret = required(get, 'SESSION_SECRET')
-  // The session key is derived from this; fewer than 32 bytes is guessable offline.
-  if (Buffer.byteLength(sessionSecret) < 32) {
-    throw new ConfigError('SESSION_SECRET', 'must be at least 32 bytes')
-  }
+  const secrets = loadSessionSecrets(get)
   return {
     appId: required(get, 'WECHAT_APPID'),
     appSecret: required(get, 'WECHAT_APPSECRET'),
-    sessionSecret,
+    secrets,
     apiBase,
     scope: oneOf(get, 'WECHAT_SCOPE', SCOPES, 'snsapi_userinfo'),
     lang: oneOf(get, 'WECHAT_LANG', WECHAT_LANGS, 'zh_CN'),

@@ -13,6 +13,7 @@ import {
 } from '../../contract/index.ts'
 import authWechat from '../functions/auth-wechat.ts'
 import session from '../functions/session.ts'
+import { deriveKey } from './keys.ts'
 import { sealSession, SESSION_TTL_S } from './session.ts'
 import { testUser } from '../test-support/users.ts'
 
@@ -574,8 +575,8 @@ add('headers', '16 KiB cookie, GET', 'method_not_allowed', () =>
 // GET /api/session with a cookie that is not a session of ours: 401, never 5xx.
 const USER: SessionUser = testUser({ openid: `o${draw(BASE64URL, 27)}` })
 const nowS = () => Math.floor(Date.now() / 1000)
-const key = async (secret: string) =>
-  new Uint8Array(await crypto.subtle.digest('SHA-256', bytes(secret)))
+const DEV_SECRETS = { current: DEV_SESSION_SECRET, previous: [] }
+const key = (secret: string) => deriveKey(secret, 'session')
 const getSession = (cookie: string | null) => () =>
   request({ url: SESSION_URL, method: 'GET', type: null, headers: cookie ? { cookie } : {} })
 const getSessionWith = (token: () => Promise<string>) => async () =>
@@ -631,15 +632,15 @@ for (let n = 0; n < 12; n++) {
 }
 const signed = {
   'sealed with a foreign secret': () =>
-    sealSession(USER, `${DEV_SESSION_SECRET}-elsewhere`, nowS()),
-  'expired a minute ago': () => sealSession(USER, DEV_SESSION_SECRET, nowS() - SESSION_TTL_S - 60),
+    sealSession(USER, { current: `${DEV_SESSION_SECRET}-elsewhere`, previous: [] }, nowS()),
+  'expired a minute ago': () => sealSession(USER, DEV_SECRETS, nowS() - SESSION_TTL_S - 60),
   'ciphertext tampered': async () => {
-    const parts = (await sealSession(USER, DEV_SESSION_SECRET, nowS())).split('.')
+    const parts = (await sealSession(USER, DEV_SECRETS, nowS())).split('.')
     const cipher = parts[3] ?? ''
     parts[3] = (cipher.startsWith('A') ? 'B' : 'A') + cipher.slice(1)
     return parts.join('.')
   },
-  'tag cut short': async () => (await sealSession(USER, DEV_SESSION_SECRET, nowS())).slice(0, -4),
+  'tag cut short': async () => (await sealSession(USER, DEV_SECRETS, nowS())).slice(0, -4),
   'without a user': async () =>
     new EncryptJWT({ sub: 'o1' })
       .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
@@ -666,7 +667,7 @@ add(
       method: 'GET',
       type: null,
       headers: {
-        cookie: `wx_session=junk; wx_session=${await sealSession(USER, DEV_SESSION_SECRET, nowS())}`,
+        cookie: `wx_session=junk; wx_session=${await sealSession(USER, DEV_SECRETS, nowS())}`,
       },
     }),
   { endpoint: 'session' },

@@ -77,7 +77,7 @@ class Bookkeeping {
 
 function readSession(request: Request, config: ServerConfig, env: HandlerEnv) {
   const token = readCookie(request.headers.get('cookie'), SESSION_COOKIE)
-  return openSession(token, config.sessionSecret, nowSeconds(env))
+  return openSession(token, config.secrets, nowSeconds(env))
 }
 
 async function currentSession(
@@ -112,10 +112,10 @@ export async function handleWechatLogin(request: Request, env: HandlerEnv): Prom
         stores('users'),
         user,
         new Date(now),
-        await sealTokens(config.sessionSecret, grantTokens(token, now)),
+        await sealTokens(config.secrets, grantTokens(token, now)),
       ),
     )
-    const sealed = await sealSession(user, config.sessionSecret, Math.floor(now / 1000))
+    const sealed = await sealSession(user, config.secrets, Math.floor(now / 1000))
     const body: UserResponse = { user }
     return json(body, 200, { 'Set-Cookie': sessionCookie(sealed, new URL(request.url)) })
   } catch (error) {
@@ -148,7 +148,7 @@ export async function handleSession(request: Request, env: HandlerEnv): Promise<
     if (!shouldRotate(session, nowSeconds(env))) return json(body)
     const sealed = await sealSession(
       session.user,
-      config.sessionSecret,
+      config.secrets,
       nowSeconds(env),
       session.authTime,
     )
@@ -174,7 +174,7 @@ export async function handleSessionRefresh(request: Request, env: HandlerEnv): P
       now: nowMs(env),
       bookkeep: bookkeeping.add,
     })
-    const sealed = await sealSession(user, config.sessionSecret, nowSeconds(env), session.authTime)
+    const sealed = await sealSession(user, config.secrets, nowSeconds(env), session.authTime)
     const body: UserResponse = { user }
     return json(body, 200, { 'Set-Cookie': sessionCookie(sealed, new URL(request.url)) })
   } catch (error) {

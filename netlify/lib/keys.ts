@@ -1,3 +1,5 @@
+import type { SessionSecrets } from './config.ts'
+
 export type KeyPurpose = 'session' | 'tokens'
 
 /** How the session cookie and the stored tokens are sealed: a direct AES-256-GCM key. */
@@ -12,7 +14,7 @@ export const JWE_ALGORITHMS = {
 const keys = new Map<string, Promise<CryptoKey>>()
 
 /**
- * A 256-bit AES-GCM key for one purpose, derived from SESSION_SECRET with HKDF, so the
+ * A 256-bit AES-GCM key for one purpose, derived from a session secret with HKDF, so the
  * session cookie and the stored tokens never share a key. Computed once per secret and
  * purpose, and kept as a CryptoKey: raw bytes would be imported again on every use.
  */
@@ -40,4 +42,30 @@ export function deriveKey(secret: string, purpose: KeyPurpose): Promise<CryptoKe
     keys.set(id, key)
   }
   return key
+}
+
+/** The key that seals: the current secret's. */
+export function sealingKey(secrets: SessionSecrets, purpose: KeyPurpose): Promise<CryptoKey> {
+  return deriveKey(secrets.current, purpose)
+}
+
+/**
+ * What `open` makes of a sealed value with the first key that opens it, the current secret's
+ * first, then each previous one's; `previous` says it took an earlier secret. Null when none
+ * does.
+ */
+export async function openWithAny<T>(
+  secrets: SessionSecrets,
+  purpose: KeyPurpose,
+  open: (key: CryptoKey) => Promise<T>,
+): Promise<{ value: T; previous: boolean } | null> {
+  const all = [secrets.current, ...secrets.previous]
+  for (const [index, secret] of all.entries()) {
+    try {
+      return { value: await open(await deriveKey(secret, purpose)), previous: index > 0 }
+    } catch {
+      // Not this key's, tampered with, or expired: the next key, if any, decides.
+    }
+  }
+  return null
 }

@@ -74,7 +74,7 @@ describe('signInWithCode', () => {
     apiBase: 'https://api.example.test',
     scope: 'snsapi_userinfo',
     lang: 'zh_CN',
-    sessionSecret: 'x'.repeat(32),
+    secrets: { current: 'x'.repeat(32), previous: [] },
     timeoutMs: 1000,
   }
   const token = JSON.stringify({

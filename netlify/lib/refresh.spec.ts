@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import type { Emulator } from '../../emulator/server.ts'
 import { obtainCode, startEmulator } from '../../emulator/test-support/index.ts'
 import { emulatorEnv } from '../../scripts/emulator-env.ts'
+import { loadSessionSecrets } from './config.ts'
 import {
   handleSession,
   handleSessionRefresh,
@@ -18,7 +19,13 @@ let emulator: Emulator
 let blobs: { stores: StoreFactory; close: () => Promise<void> }
 let clock: number
 let env: HandlerEnv
-const settings = () => emulatorEnv(emulator.url)
+/** Settings a test changes over the emulator's (`undefined` unsets one). */
+let overrides: Record<string, string | undefined>
+const settings = (): Record<string, string | undefined> => ({
+  ...emulatorEnv(emulator.url),
+  ...overrides,
+})
+const secrets = () => loadSessionSecrets((name) => settings()[name])
 
 beforeAll(async () => {
   ;[emulator, blobs] = await Promise.all([startEmulator({ now: Date.now }), startBlobs()])
@@ -29,8 +36,9 @@ afterAll(async () => {
 beforeEach(() => {
   emulator.reset()
   clock = Date.now()
+  overrides = {}
   env = {
-    env: (name) => (settings() as Record<string, string>)[name],
+    env: (name) => settings()[name],
     stores: blobs.stores,
     now: () => clock,
     requestId: 'req-refresh',
@@ -101,7 +109,7 @@ describe('sign-in bookkeeping', () => {
     expect(record?.tokens).toMatch(/^[\w-]+\.\.[\w-]+\.[\w-]+\.[\w-]+$/)
     expect(JSON.stringify(record)).not.toContain('83_')
     expect(await blobs.stores('tokens').get(openid)).toBeNull()
-    const tokens = await loadTokens(blobs.stores, settings().SESSION_SECRET, openid)
+    const tokens = await loadTokens(blobs.stores, secrets(), openid)
     expect(tokens?.accessToken).toMatch(/^83_/)
     expect(tokens?.refreshExpiresAt).toBe(clock + 30 * 24 * 3600 * 1000)
   })
@@ -224,7 +232,7 @@ describe('POST /api/session/refresh', () => {
       expect(await response.json()).toEqual({
         error: { code: 'reauth_required', message: 'wechat no longer honours the grant' },
       })
-      expect(await loadTokens(blobs.stores, settings().SESSION_SECRET, openid)).toBeNull()
+      expect(await loadTokens(blobs.stores, secrets(), openid)).toBeNull()
       expect(await readUser(blobs.stores('users'), openid)).toMatchObject({ tokens: null })
     },
   )
@@ -273,7 +281,7 @@ describe('DELETE /api/session', () => {
       env,
     )
     expect(response.status).toBe(204)
-    expect(await loadTokens(blobs.stores, settings().SESSION_SECRET, openid)).toBeNull()
+    expect(await loadTokens(blobs.stores, secrets(), openid)).toBeNull()
     expect(await readUser(blobs.stores('users'), openid)).toMatchObject({
       signInCount: expect.any(Number),
       tokens: null,
@@ -307,7 +315,7 @@ describe('records written before the tokens moved into them', () => {
     expect(upstream().slice(before)).toEqual(['refresh_token', 'userinfo'])
     const record = await readUser(blobs.stores('users'), openid)
     expect(record?.tokens).toMatch(/^[\w-]+\.\.[\w-]+\.[\w-]+\.[\w-]+$/)
-    const tokens = await loadTokens(blobs.stores, settings().SESSION_SECRET, openid)
+    const tokens = await loadTokens(blobs.stores, secrets(), openid)
     expect(tokens?.accessExpiresAt).toBe(clock + 7200 * 1000)
   })
 
@@ -320,7 +328,7 @@ describe('records written before the tokens moved into them', () => {
     )
     expect(response.status).toBe(204)
     expect(await blobs.stores('tokens').get(openid)).toBeNull()
-    expect(await loadTokens(blobs.stores, settings().SESSION_SECRET, openid)).toBeNull()
+    expect(await loadTokens(blobs.stores, secrets(), openid)).toBeNull()
     expect((await refresh(cookie)).status).toBe(401)
   })
 })
@@ -335,5 +343,57 @@ describe('GET /api/session', () => {
     expect((await get()).headers.get('set-cookie')).toMatch(
       /^wx_session=.+; Max-Age=604800; Secure$/,
     )
+  })
+})
+
+describe('SESSION_SECRET rotation', () => {
+  const NEXT = 'the-next-session-secret-0123456789abcdef'
+  const getSession = (cookie: string) =>
+    handleSession(new Request('https://app.example/api/session', { headers: { cookie } }), env)
+  const cookieOf = (response: Response) =>
+    (response.headers.get('set-cookie') ?? '').split(';')[0] ?? ''
+
+  it('keeps a user signed in, re-sealing the cookie under the new secret, and 刷新资料 working', async () => {
+    const { cookie, openid } = await signIn()
+    const old = settings().SESSION_SECRET!
+    overrides = { SESSION_SECRET: NEXT, SESSION_SECRET_PREVIOUS: `${'x'.repeat(32)},${old}` }
+
+    // Well within the hour: re-issued because an earlier secret sealed it.
+    const visit = await getSession(cookie)
+    expect(visit.status).toBe(200)
+    const resealed = cookieOf(visit)
+    expect(resealed).toMatch(/^wx_session=.+/)
+    // The grant sealed under the old secret still opens.
+    const before = upstream().length
+    expect((await refresh(cookie)).status).toBe(200)
+    expect(upstream().slice(before)).toEqual(['auth', 'userinfo'])
+
+    // Once the old secret is gone: the re-sealed cookie opens, the old one no longer does.
+    overrides = { SESSION_SECRET: NEXT }
+    expect((await getSession(resealed)).status).toBe(200)
+    const gone = await getSession(cookie)
+    expect([gone.status, await gone.json()]).toEqual([
+      401,
+      { error: { code: 'not_signed_in', message: 'not signed in' } },
+    ])
+    // Its grant was never renewed, so it was still sealed under the old secret only.
+    expect(await loadTokens(blobs.stores, secrets(), openid)).toBeNull()
+    const refused = await refresh(resealed)
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe(
+      'reauth_required',
+    )
+  })
+
+  it('seals a grant renewed after the rotation under the new secret', async () => {
+    const { cookie } = await signIn()
+    overrides = { SESSION_SECRET: NEXT, SESSION_SECRET_PREVIOUS: settings().SESSION_SECRET }
+    advance(3 * 3600 * 1000)
+    const renewed = await refresh(cookie)
+    expect(renewed.status).toBe(200)
+    expect(upstream().slice(-2)).toEqual(['refresh_token', 'userinfo'])
+    overrides = { SESSION_SECRET: NEXT }
+    const again = await refresh(cookieOf(renewed))
+    expect(again.status).toBe(200)
+    expect(upstream().slice(-2)).toEqual(['auth', 'userinfo'])
   })
 })

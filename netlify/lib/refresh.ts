@@ -35,7 +35,7 @@ function isErrcode(error: unknown): error is WechatError {
  */
 export async function refreshProfile(user: SessionUser, deps: RefreshDeps): Promise<SessionUser> {
   const { config, now } = deps
-  const stored = await loadTokens(deps.stores, config.sessionSecret, user.openid)
+  const stored = await loadTokens(deps.stores, config.secrets, user.openid)
   if (!stored || stored.refreshExpiresAt <= now) {
     throw new ApiError('reauth_required', 'no usable wechat grant is stored')
   }
@@ -55,7 +55,7 @@ export async function refreshProfile(user: SessionUser, deps: RefreshDeps): Prom
       const renewed = await refreshAccessToken(client, stored.refreshToken)
       // Should this write fail, the stored refresh_token still renews next time.
       deps.bookkeep('token store', () =>
-        saveTokens(deps.stores, config.sessionSecret, grantTokens(renewed, now, stored)),
+        saveTokens(deps.stores, config.secrets, grantTokens(renewed, now, stored)),
       )
       accessToken = renewed.access_token
     } catch (error) {

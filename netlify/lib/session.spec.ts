@@ -16,6 +16,7 @@ import {
 import { testUser } from '../test-support/users.ts'
 
 const SECRET = 'a-session-secret-of-at-least-32-bytes!!'
+const SECRETS = { current: SECRET, previous: [] }
 const USER: SessionUser = testUser({
   openid: 'oAAAAAAAAAAAAAAAAAAAAAAAAAAA',
   scope: 'snsapi_userinfo',
@@ -26,20 +27,21 @@ const JWE = { alg: 'dir', enc: 'A256GCM' }
 
 describe('sealSession / openSession', () => {
   it('round-trips the user', async () => {
-    expect(await openSession(await sealSession(USER, SECRET, NOW), SECRET, NOW + 60)).toEqual({
+    expect(await openSession(await sealSession(USER, SECRETS, NOW), SECRETS, NOW + 60)).toEqual({
       user: USER,
       authTime: NOW,
       issuedAt: NOW,
+      sealedWithPrevious: false,
     })
   })
 
   it('rotates hourly and keeps the sign-in time across rotations', async () => {
-    const first = await openSession(await sealSession(USER, SECRET, NOW), SECRET, NOW + 60)
+    const first = await openSession(await sealSession(USER, SECRETS, NOW), SECRETS, NOW + 60)
     expect(first && shouldRotate(first, NOW + 60)).toBe(false)
     expect(first && shouldRotate(first, NOW + ROTATE_AFTER_S)).toBe(true)
     const later = NOW + 6 * 24 * 3600
-    const rotated = await sealSession(USER, SECRET, later, NOW)
-    expect(await openSession(rotated, SECRET, later + 6 * 24 * 3600)).toMatchObject({
+    const rotated = await sealSession(USER, SECRETS, later, NOW)
+    expect(await openSession(rotated, SECRETS, later + 6 * 24 * 3600)).toMatchObject({
       authTime: NOW,
       issuedAt: later,
     })
@@ -47,13 +49,28 @@ describe('sealSession / openSession', () => {
 
   it('ends a session 30 days after sign-in however often it is rotated', async () => {
     const late = NOW + SESSION_MAX_AGE_S - 10
-    const rotated = await sealSession(USER, SECRET, late, NOW)
-    expect(await openSession(rotated, SECRET, late + 5)).not.toBeNull()
-    expect(await openSession(rotated, SECRET, NOW + SESSION_MAX_AGE_S + 1)).toBeNull()
+    const rotated = await sealSession(USER, SECRETS, late, NOW)
+    expect(await openSession(rotated, SECRETS, late + 5)).not.toBeNull()
+    expect(await openSession(rotated, SECRETS, NOW + SESSION_MAX_AGE_S + 1)).toBeNull()
+  })
+
+  it('opens under a previous secret, marked for re-issue under the current one', async () => {
+    const next = 'the-next-session-secret-of-32-bytes!!'
+    const old = await sealSession(USER, SECRETS, NOW)
+    const rotated = { current: next, previous: [SECRET] }
+    const opened = await openSession(old, rotated, NOW + 60)
+    expect(opened).toEqual({ user: USER, authTime: NOW, issuedAt: NOW, sealedWithPrevious: true })
+    expect(opened && shouldRotate(opened, NOW + 60)).toBe(true)
+    const reissued = await sealSession(USER, rotated, NOW + 60, NOW)
+    expect(await openSession(reissued, { current: next, previous: [] }, NOW + 60)).toMatchObject({
+      sealedWithPrevious: false,
+    })
+    expect(await openSession(reissued, SECRETS, NOW + 60)).toBeNull()
+    expect(await openSession(old, { current: next, previous: [] }, NOW + 60)).toBeNull()
   })
 
   it('does not reveal the user in the token', async () => {
-    const token = await sealSession(USER, SECRET, NOW)
+    const token = await sealSession(USER, SECRETS, NOW)
     const decoded = token
       .split('.')
       .map((part) => Buffer.from(part, 'base64url').toString('utf8'))
@@ -62,17 +79,17 @@ describe('sealSession / openSession', () => {
   })
 
   it('rejects another secret, a tampered token and an expired one', async () => {
-    const token = await sealSession(USER, SECRET, NOW)
-    expect(await openSession(token, `${SECRET}x`, NOW)).toBeNull()
+    const token = await sealSession(USER, SECRETS, NOW)
+    expect(await openSession(token, { current: `${SECRET}x`, previous: [] }, NOW)).toBeNull()
     // A character of the tag that carries only tag bits (the last one also carries padding
     // bits), replaced by a different one: the token is random, so this must not depend on it.
     const at = token.length - 3
     const flipped = token.slice(0, at) + (token[at] === 'A' ? 'B' : 'A') + token.slice(at + 1)
     expect(flipped).not.toBe(token)
-    expect(await openSession(flipped, SECRET, NOW)).toBeNull()
-    expect(await openSession(token, SECRET, NOW + SESSION_TTL_S + 1)).toBeNull()
-    expect(await openSession('garbage', SECRET, NOW)).toBeNull()
-    expect(await openSession(undefined, SECRET, NOW)).toBeNull()
+    expect(await openSession(flipped, SECRETS, NOW)).toBeNull()
+    expect(await openSession(token, SECRETS, NOW + SESSION_TTL_S + 1)).toBeNull()
+    expect(await openSession('garbage', SECRETS, NOW)).toBeNull()
+    expect(await openSession(undefined, SECRETS, NOW)).toBeNull()
   })
 })
 
@@ -89,19 +106,23 @@ describe('openSession refuses', () => {
 
   it('a token sealed with the same key under another algorithm', async () => {
     const control = await sealWith(JWE)
-    expect(await openSession(control, SECRET, NOW)).toMatchObject({ authTime: NOW })
+    expect(await openSession(control, SECRETS, NOW)).toMatchObject({ authTime: NOW })
     for (const enc of ['A256GCM', 'A128CBC-HS256']) {
       const wrapped = await sealWith({ alg: 'A256GCMKW', enc })
-      expect(await openSession(wrapped, SECRET, NOW)).toBeNull()
+      expect(await openSession(wrapped, SECRETS, NOW)).toBeNull()
     }
   })
 
   it('a token without exp or without iat', async () => {
     expect(
-      await openSession(await sealWith(JWE, (jwt) => jwt.setIssuedAt(NOW)), SECRET, NOW),
+      await openSession(await sealWith(JWE, (jwt) => jwt.setIssuedAt(NOW)), SECRETS, NOW),
     ).toBeNull()
     expect(
-      await openSession(await sealWith(JWE, (jwt) => jwt.setExpirationTime(NOW + 60)), SECRET, NOW),
+      await openSession(
+        await sealWith(JWE, (jwt) => jwt.setExpirationTime(NOW + 60)),
+        SECRETS,
+        NOW,
+      ),
     ).toBeNull()
   })
 })

@@ -1,6 +1,7 @@
-import { EncryptJWT, jwtDecrypt } from 'jose'
+import { EncryptJWT, jwtDecrypt, type JWTPayload } from 'jose'
 import type { SessionUser } from '../../contract/index.ts'
-import { deriveKey, JWE_ALGORITHMS, JWE_HEADER } from './keys.ts'
+import type { SessionSecrets } from './config.ts'
+import { JWE_ALGORITHMS, JWE_HEADER, openWithAny, sealingKey } from './keys.ts'
 
 export const SESSION_COOKIE = 'wx_session'
 /** A week without a visit ends the session; each visit renews it (see `shouldRotate`). */
@@ -16,15 +17,18 @@ export interface Session {
   authTime: number
   /** When this cookie was issued (epoch seconds). */
   issuedAt: number
+  /** Sealed under a previous secret: re-issued under the current one at once. */
+  sealedWithPrevious: boolean
 }
 
 /**
- * Encrypts and authenticates the session (JWE, dir + A256GCM), so the browser can neither
- * read nor forge it. `authTime` carries the original sign-in across rotations.
+ * Encrypts and authenticates the session (JWE, dir + A256GCM) under the current secret, so
+ * the browser can neither read nor forge it. `authTime` carries the original sign-in across
+ * rotations.
  */
 export async function sealSession(
   user: SessionUser,
-  secret: string,
+  secrets: SessionSecrets,
   nowS: number,
   authTime = nowS,
 ): Promise<string> {
@@ -32,35 +36,45 @@ export async function sealSession(
     .setProtectedHeader(JWE_HEADER)
     .setIssuedAt(nowS)
     .setExpirationTime(Math.min(nowS + SESSION_TTL_S, authTime + SESSION_MAX_AGE_S))
-    .encrypt(await deriveKey(secret, 'session'))
+    .encrypt(await sealingKey(secrets, 'session'))
 }
 
-/** The session, or null when the token is absent, tampered with, foreign or expired. */
+/**
+ * The session, or null when the token is absent, tampered with, foreign or expired. It opens
+ * under the current secret or any previous one.
+ */
 export async function openSession(
   token: string | undefined,
-  secret: string,
+  secrets: SessionSecrets,
   nowS: number,
 ): Promise<Session | null> {
   if (!token) return null
-  try {
-    const { payload } = await jwtDecrypt(token, await deriveKey(secret, 'session'), {
+  const opened = await openWithAny(secrets, 'session', async (key) => {
+    const { payload } = await jwtDecrypt(token, key, {
       ...JWE_ALGORITHMS,
       currentDate: new Date(nowS * 1000),
       // Without exp a stolen cookie would never expire.
       requiredClaims: ['exp', 'iat'],
     })
-    const user = payload.user as SessionUser | undefined
-    const authTime = payload.auth_time
-    if (!user || typeof user.openid !== 'string' || typeof authTime !== 'number') return null
-    if (nowS - authTime > SESSION_MAX_AGE_S) return null
-    return { user, authTime, issuedAt: payload.iat! }
-  } catch {
-    return null
+    return payload
+  })
+  if (!opened) return null
+  const {
+    user,
+    auth_time: authTime,
+    iat,
+  } = opened.value as JWTPayload & {
+    user?: SessionUser
+    auth_time?: unknown
   }
+  if (!user || typeof user.openid !== 'string' || typeof authTime !== 'number') return null
+  if (nowS - authTime > SESSION_MAX_AGE_S) return null
+  return { user, authTime, issuedAt: iat!, sealedWithPrevious: opened.previous }
 }
 
+/** Whether to re-issue the cookie: hourly, and at once when an earlier secret sealed it. */
 export function shouldRotate(session: Session, nowS: number): boolean {
-  return nowS - session.issuedAt >= ROTATE_AFTER_S
+  return session.sealedWithPrevious || nowS - session.issuedAt >= ROTATE_AFTER_S
 }
 
 function isLocalHost(url: URL): boolean {

@@ -1,6 +1,7 @@
 import { CompactEncrypt, compactDecrypt } from 'jose'
 import type { WechatScope } from '../../contract/index.ts'
-import { deriveKey, JWE_ALGORITHMS, JWE_HEADER } from './keys.ts'
+import type { SessionSecrets } from './config.ts'
+import { JWE_ALGORITHMS, JWE_HEADER, openWithAny, sealingKey } from './keys.ts'
 import type { StoreFactory } from './stores.ts'
 import { forgetTokens, readUser, recordTokens } from './users.ts'
 import type { WebAccessToken } from './wechat.ts'
@@ -46,29 +47,26 @@ export function grantTokens(
  * SESSION_SECRET), so a leaked store or backup holds nothing usable. They are kept in the
  * user's record (users.ts), written with the sign-in that brought them.
  */
-export async function sealTokens(secret: string, tokens: StoredTokens): Promise<string> {
+export async function sealTokens(secrets: SessionSecrets, tokens: StoredTokens): Promise<string> {
   return new CompactEncrypt(new TextEncoder().encode(JSON.stringify(tokens)))
     .setProtectedHeader(JWE_HEADER)
-    .encrypt(await deriveKey(secret, 'tokens'))
+    .encrypt(await sealingKey(secrets, 'tokens'))
 }
 
-/** The tokens sealed in `sealed`, or null when they cannot be decrypted or are another's. */
+/**
+ * The tokens sealed in `sealed` under the current or a previous secret, or null when they
+ * cannot be decrypted or are another's.
+ */
 export async function openTokens(
-  secret: string,
+  secrets: SessionSecrets,
   openid: string,
   sealed: string,
 ): Promise<StoredTokens | null> {
-  try {
-    const { plaintext } = await compactDecrypt(
-      sealed,
-      await deriveKey(secret, 'tokens'),
-      JWE_ALGORITHMS,
-    )
-    const record = JSON.parse(new TextDecoder().decode(plaintext)) as StoredTokens
-    return record.openid === openid ? record : null
-  } catch {
-    return null
-  }
+  const opened = await openWithAny(secrets, 'tokens', async (key) => {
+    const { plaintext } = await compactDecrypt(sealed, key, JWE_ALGORITHMS)
+    return JSON.parse(new TextDecoder().decode(plaintext)) as StoredTokens
+  })
+  return opened?.value.openid === openid ? opened.value : null
 }
 
 /**
@@ -79,7 +77,7 @@ export async function openTokens(
  */
 export async function loadTokens(
   stores: StoreFactory,
-  secret: string,
+  secrets: SessionSecrets,
   openid: string,
 ): Promise<StoredTokens | null> {
   const record = await readUser(stores('users'), openid)
@@ -87,16 +85,16 @@ export async function loadTokens(
     record?.tokens !== undefined
       ? record.tokens
       : await stores('tokens').get(openid, { type: 'text', consistency: 'strong' })
-  return sealed ? openTokens(secret, openid, sealed) : null
+  return sealed ? openTokens(secrets, openid, sealed) : null
 }
 
 /** Keeps renewed tokens in the user's record (see `recordTokens` for when it does not). */
 export async function saveTokens(
   stores: StoreFactory,
-  secret: string,
+  secrets: SessionSecrets,
   tokens: StoredTokens,
 ): Promise<void> {
-  await recordTokens(stores('users'), tokens.openid, await sealTokens(secret, tokens))
+  await recordTokens(stores('users'), tokens.openid, await sealTokens(secrets, tokens))
 }
 
 /** Forgets the user's tokens: those in the record, and any left in the old `tokens` store. */

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest'
+import { ConfigError, loadConfig, loadSessionSecrets } from './config.ts'
+
+const SECRET = 's'.repeat(32)
+const SETTINGS: Record<string, string> = {
+  WECHAT_APPID: 'wx1234567890abcdef',
+  WECHAT_APPSECRET: 'appsecret',
+  SESSION_SECRET: SECRET,
+}
+const from =
+  (settings: Record<string, string | undefined>) =>
+  (name: string): string | undefined =>
+    settings[name]
+
+/** The ConfigError `load` throws, as `variable: message`. */
+function refusal(load: () => unknown): string {
+  try {
+    load()
+  } catch (error) {
+    if (error instanceof ConfigError) return `${error.variable}: ${error.message}`
+    throw error
+  }
+  throw new Error('expected a ConfigError')
+}
+
+describe('loadConfig', () => {
+  it('reads the settings, with the official API and zh_CN by default', () => {
+    expect(loadConfig(from(SETTINGS))).toEqual({
+      appId: 'wx1234567890abcdef',
+      appSecret: 'appsecret',
+      secrets: { current: SECRET, previous: [] },
+      apiBase: 'https://api.weixin.qq.com',
+      scope: 'snsapi_userinfo',
+      lang: 'zh_CN',
+      timeoutMs: 5000,
+    })
+  })
+
+  it.each(['WECHAT_APPID', 'WECHAT_APPSECRET', 'SESSION_SECRET'])('refuses without %s', (name) => {
+    expect(refusal(() => loadConfig(from({ ...SETTINGS, [name]: ' ' })))).toBe(
+      `${name}: ${name} is not set`,
+    )
+  })
+
+  it('refuses a timeout out of bounds and a language WeChat does not know', () => {
+    expect(refusal(() => loadConfig(from({ ...SETTINGS, WECHAT_TIMEOUT_MS: '50' })))).toBe(
+      'WECHAT_TIMEOUT_MS: WECHAT_TIMEOUT_MS must be a whole number of milliseconds from 100 to 20000',
+    )
+    expect(refusal(() => loadConfig(from({ ...SETTINGS, WECHAT_LANG: 'fr' })))).toBe(
+      'WECHAT_LANG: WECHAT_LANG must be one of zh_CN, zh_TW, en',
+    )
+  })
+})
+
+describe('loadSessionSecrets', () => {
+  it('needs nothing but the session secrets', () => {
+    expect(loadSessionSecrets(from({ SESSION_SECRET: SECRET }))).toEqual({
+      current: SECRET,
+      previous: [],
+    })
+  })
+
+  it('reads earlier secrets from SESSION_SECRET_PREVIOUS, comma-separated', () => {
+    const [a, b] = ['a'.repeat(32), 'b'.repeat(40)]
+    expect(
+      loadSessionSecrets(from({ SESSION_SECRET: SECRET, SESSION_SECRET_PREVIOUS: ` ${a} ,${b},` })),
+    ).toEqual({ current: SECRET, previous: [a, b] })
+  })
+
+  it('refuses a secret shorter than 32 bytes, current or previous', () => {
+    expect(refusal(() => loadSessionSecrets(from({ SESSION_SECRET: 'short' })))).toBe(
+      'SESSION_SECRET: SESSION_SECRET must be at least 32 bytes',
+    )
+    expect(
+      refusal(() =>
+        loadSessionSecrets(
+          from({ SESSION_SECRET: SECRET, SESSION_SECRET_PREVIOUS: `${'a'.repeat(32)},short` }),
+        ),
+      ),
+    ).toBe(
+      'SESSION_SECRET_PREVIOUS: SESSION_SECRET_PREVIOUS must be comma-separated secrets of at least 32 bytes each',
+    )
+  })
+})
