@@ -52,6 +52,35 @@ describe('loadConfig', () => {
   })
 })
 
+describe('WECHAT_API_BASE', () => {
+  const apiBase = (value: string) =>
+    loadConfig(from({ ...SETTINGS, WECHAT_API_BASE: value })).apiBase
+
+  it.each([
+    ['https://api.weixin.qq.com/', 'https://api.weixin.qq.com'],
+    ['https://proxy.example.com/wechat', 'https://proxy.example.com/wechat'],
+    ['http://localhost:8899', 'http://localhost:8899'],
+    ['http://127.0.0.1:8899/', 'http://127.0.0.1:8899'],
+    ['http://127.8.9.10', 'http://127.8.9.10'],
+    ['http://[::1]:8899', 'http://[::1]:8899'],
+  ])('accepts %s', (value, expected) => {
+    expect(apiBase(value)).toBe(expected)
+  })
+
+  it.each([
+    'http://api.weixin.qq.com',
+    'http://10.0.0.5:8899',
+    'http://128.0.0.1',
+    'http://localhost.example.com',
+    'http://127.0.0.1.nip.io',
+    'http://[::2]',
+    'ftp://localhost',
+    'api.weixin.qq.com',
+  ])('refuses %s, naming WECHAT_API_BASE', (value) => {
+    expect(refusal(() => apiBase(value))).toMatch(/^WECHAT_API_BASE: WECHAT_API_BASE must be/)
+  })
+})
+
 describe('loadSessionSecrets', () => {
   it('needs nothing but the session secrets', () => {
     expect(loadSessionSecrets(from({ SESSION_SECRET: SECRET }))).toEqual({

@@ -57,6 +57,27 @@ function oneOf<T extends string>(
   return value as T
 }
 
+/** Hosts plain http may reach: only this machine, where the emulator runs. */
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname)
+}
+
+/** The API base without a trailing slash: https, or http to a loopback host only. */
+function loadApiBase(value: string): string {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new ConfigError('WECHAT_API_BASE', 'must be an https URL')
+  }
+  const plainLoopback = url.protocol === 'http:' && isLoopback(url.hostname)
+  if (url.protocol !== 'https:' && !plainLoopback) {
+    // The code exchange carries the AppSecret, and the answers carry the user's tokens.
+    throw new ConfigError('WECHAT_API_BASE', 'must be an https URL (http only to localhost)')
+  }
+  return value.replace(/\/+$/, '')
+}
+
 /** Keys are derived from these; fewer than 32 bytes is guessable offline. */
 const MIN_SECRET_BYTES = 32
 
@@ -84,9 +105,7 @@ export function loadSessionSecrets(get: EnvGetter): SessionSecrets {
  * credentials: `npm run dev` sets them to the emulator's, and a deploy must set its own.
  */
 export function loadConfig(get: EnvGetter): ServerConfig {
-  const apiBase = (get('WECHAT_API_BASE')?.trim() || OFFICIAL_API_BASE).replace(/\/+$/, '')
-  if (!/^https?:\/\//.test(apiBase))
-    throw new ConfigError('WECHAT_API_BASE', 'must be an http(s) URL')
+  const apiBase = loadApiBase(get('WECHAT_API_BASE')?.trim() || OFFICIAL_API_BASE)
   const timeout = Number(get('WECHAT_TIMEOUT_MS') || 5000)
   if (!Number.isInteger(timeout) || timeout < 100 || timeout > 20_000) {
     throw new ConfigError(

@@ -190,6 +190,17 @@ describe('POST /api/auth/wechat', () => {
     vi.restoreAllMocks()
   })
 
+  it('answers misconfigured, naming WECHAT_API_BASE, for plain http to another host', async () => {
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {})
+    env.WECHAT_API_BASE = 'http://api.weixin.qq.com'
+    const response = await login({ code: 'abc', state: 's' })
+    expect([response.status, (await response.json()).error.code]).toEqual([500, 'misconfigured'])
+    expect(log).toHaveBeenCalledWith(
+      '[req-test] misconfigured: set WECHAT_API_BASE: WECHAT_API_BASE must be an https URL (http only to localhost)',
+    )
+    vi.restoreAllMocks()
+  })
+
   it('answers 405 JSON for GET and 400 for a malformed body', async () => {
     const get = await authWechat(new Request('https://app.example/api/auth/wechat'), context)
     expect([get.status, await get.json()]).toEqual([
