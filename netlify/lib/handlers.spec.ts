@@ -178,6 +178,25 @@ describe('POST /api/auth/wechat', () => {
     vi.restoreAllMocks()
   })
 
+  it("signs no one in when userinfo answers another openid than the token's", async () => {
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const code = await obtainCode(emulator)
+    const impostor = { openid: 'oIMPOSTOR0000000000000000001', nickname: '冒名顶替' }
+    emulator.addFault({ endpoint: 'userinfo', body: JSON.stringify(impostor) })
+    const before = (await blobs.stores('users').list()).blobs.length
+    const response = await login({ code, state: 's' })
+    expect([response.status, await response.json()]).toEqual([
+      502,
+      {
+        error: { code: 'wechat_rejected', message: 'wechat answered the profile of another user' },
+      },
+    ])
+    expect(response.headers.get('set-cookie')).toBeNull()
+    expect((await blobs.stores('users').list()).blobs.length).toBe(before)
+    expect(log).toHaveBeenCalledWith('[req-test] wechat_rejected: userinfo answered another openid')
+    vi.restoreAllMocks()
+  })
+
   it('answers misconfigured, naming nothing secret, when SESSION_SECRET is missing', async () => {
     const log = vi.spyOn(console, 'error').mockImplementation(() => {})
     env.SESSION_SECRET = undefined

@@ -145,6 +145,15 @@ describe('fromWechatError', () => {
     expect(errcode(n)).toBe(code)
   })
 
+  it('maps a profile of another openid to wechat_rejected, and logs it', () => {
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const error = new WechatError('openid_mismatch', 'userinfo', 'userinfo answered another openid')
+    const response = errorResponse(error, 'req-8')
+    expect(response.status).toBe(502)
+    expect(log).toHaveBeenCalledWith('[req-8] wechat_rejected: userinfo answered another openid')
+    log.mockRestore()
+  })
+
   it.each(['timeout', 'network', 'http_status', 'bad_body'] as const)(
     'maps %s to wechat_unavailable',
     (kind) => {

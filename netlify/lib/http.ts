@@ -49,6 +49,11 @@ export function fromWechatError(error: WechatError): ApiError {
   if (error.kind === 'timeout' || error.kind === 'network' || error.kind === 'http_status') {
     return new ApiError('wechat_unavailable', 'wechat did not answer', { cause: error })
   }
+  if (error.kind === 'openid_mismatch') {
+    return new ApiError('wechat_rejected', 'wechat answered the profile of another user', {
+      cause: error,
+    })
+  }
   if (error.kind === 'bad_body') {
     return new ApiError('wechat_unavailable', 'wechat answered an unreadable body', {
       cause: error,

@@ -262,6 +262,26 @@ describe('POST /api/session/refresh', () => {
     expect(await visit()).toBe(401)
   })
 
+  it("keeps the profile when userinfo answers another openid than the session's", async () => {
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const { cookie, openid } = await signIn()
+    const impostor = { openid: 'oIMPOSTOR0000000000000000001', nickname: '冒名顶替' }
+    emulator.addFault({ endpoint: 'userinfo', body: JSON.stringify(impostor) })
+    const response = await refresh(cookie)
+    expect([response.status, await response.json()]).toEqual([
+      502,
+      {
+        error: { code: 'wechat_rejected', message: 'wechat answered the profile of another user' },
+      },
+    ])
+    expect(response.headers.get('set-cookie')).toBeNull()
+    expect((await readUser(blobs.stores('users'), openid))?.profile.nickname).toBe('微信用户小明')
+    expect(log).toHaveBeenCalledWith(
+      '[req-refresh] wechat_rejected: userinfo answered another openid',
+    )
+    log.mockRestore()
+  })
+
   it('answers 401 not_signed_in without a session and 405 for GET', async () => {
     const anonymous = await refresh('')
     expect(anonymous.status).toBe(401)

@@ -162,6 +162,16 @@ describe('fetchUserInfo', () => {
     expect(info.unionid).toBeUndefined()
   })
 
+  it("refuses a profile of another openid than the token's", async () => {
+    const other = JSON.stringify({ openid: 'oSOMEONEELSE0000000000000001', nickname: 'x' })
+    const error = await caught(fetchUserInfo(client(fakeFetch(other)), TOKEN, 'zh_CN'))
+    expect([error.kind, error.endpoint, error.message]).toEqual([
+      'openid_mismatch',
+      'userinfo',
+      'userinfo answered another openid',
+    ])
+  })
+
   it('maps 48001 for a snsapi_base token', async () => {
     const error = await caught(
       fetchUserInfo(

@@ -48,9 +48,11 @@ export type WechatEndpoint = 'access_token' | 'refresh_token' | 'userinfo' | 'au
  * - `http_status`: a non-200 status, which WeChat itself never sends;
  * - `bad_body`: a body that is not the JSON object the step expects;
  * - `timeout`: no answer within the bound;
- * - `network`: the connection failed.
+ * - `network`: the connection failed;
+ * - `openid_mismatch`: the answer is about another user than the one asked for.
  */
-export type WechatErrorKind = 'errcode' | 'http_status' | 'bad_body' | 'timeout' | 'network'
+export type WechatErrorKind =
+  'errcode' | 'http_status' | 'bad_body' | 'timeout' | 'network' | 'openid_mismatch'
 
 export class WechatError extends Error {
   readonly kind: WechatErrorKind
@@ -222,7 +224,8 @@ export async function refreshAccessToken(
 }
 
 /**
- * Step 5: reads the profile; needs a snsapi_userinfo token.
+ * Step 5: reads the profile; needs a snsapi_userinfo token. A profile of another openid than
+ * the token's is refused, so no one is ever signed in as someone else.
  * @see wechat-behaviour.md §4
  */
 export async function fetchUserInfo(
@@ -239,8 +242,12 @@ export async function fetchUserInfo(
   const privilege = Array.isArray(json.privilege)
     ? json.privilege.filter((p): p is string => typeof p === 'string')
     : []
+  const openid = str('userinfo', json, 'openid')
+  if (openid !== token.openid) {
+    throw new WechatError('openid_mismatch', 'userinfo', 'userinfo answered another openid')
+  }
   return {
-    openid: str('userinfo', json, 'openid'),
+    openid,
     nickname: typeof json.nickname === 'string' ? json.nickname : '',
     sex,
     province: typeof json.province === 'string' ? json.province : '',
