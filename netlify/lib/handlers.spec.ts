@@ -267,6 +267,46 @@ describe('/api/session', () => {
     )
   })
 
+  const signOut = (cookie: string) =>
+    session(
+      new Request('https://app.example/api/session', { method: 'DELETE', headers: { cookie } }),
+      context,
+    )
+  const CLEARED = 'wx_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0; Secure'
+
+  it('reads and ends a session with the session secrets alone', async () => {
+    const signedIn = await login({ code: await obtainCode(emulator), state: 's' })
+    const cookie = cookieOf(signedIn)
+    const { user } = await signedIn.json()
+    env = { SESSION_SECRET: env.SESSION_SECRET, NETLIFY_BLOBS_CONTEXT: blobs.siteContext }
+
+    const get = await session(
+      new Request('https://app.example/api/session', { headers: { cookie } }),
+      context,
+    )
+    expect([get.status, await get.json()]).toEqual([200, { user }])
+    const out = await signOut(cookie)
+    expect([out.status, out.headers.get('set-cookie')]).toEqual([204, CLEARED])
+    const record = await blobs.stores('users').get(user.openid, { type: 'json' })
+    expect(record).toMatchObject({ tokens: null })
+  })
+
+  it('clears the cookie even when it cannot open the session: SESSION_SECRET missing', async () => {
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const cookie = cookieOf(await login({ code: await obtainCode(emulator), state: 's' }))
+    env = {}
+    const out = await signOut(cookie)
+    expect([out.status, out.headers.get('set-cookie'), await out.text()]).toEqual([
+      204,
+      CLEARED,
+      '',
+    ])
+    expect(log).toHaveBeenCalledWith(
+      '[req-test] misconfigured: set SESSION_SECRET: SESSION_SECRET is not set',
+    )
+    vi.restoreAllMocks()
+  })
+
   it('answers 405 for POST', async () => {
     const response = await session(
       new Request('https://app.example/api/session', { method: 'POST' }),

@@ -1,5 +1,5 @@
 import type { UserResponse } from '../../contract/index.ts'
-import { loadConfig, type ServerConfig } from './config.ts'
+import { ConfigError, loadConfig, loadSessionSecrets, type SessionSecrets } from './config.ts'
 import {
   ApiError,
   errorResponse,
@@ -75,19 +75,32 @@ class Bookkeeping {
   }
 }
 
-function readSession(request: Request, config: ServerConfig, env: HandlerEnv) {
+function readSession(request: Request, secrets: SessionSecrets, env: HandlerEnv) {
   const token = readCookie(request.headers.get('cookie'), SESSION_COOKIE)
-  return openSession(token, config.secrets, nowSeconds(env))
+  return openSession(token, secrets, nowSeconds(env))
 }
 
 async function currentSession(
   request: Request,
-  config: ServerConfig,
+  secrets: SessionSecrets,
   env: HandlerEnv,
 ): Promise<Session> {
-  const session = await readSession(request, config, env)
+  const session = await readSession(request, secrets, env)
   if (!session) throw new ApiError('not_signed_in', 'not signed in')
   return session
+}
+
+/** The session secrets, or null (logged) when they are missing or invalid. */
+function secretsForSignOut(env: HandlerEnv): SessionSecrets | null {
+  try {
+    return loadSessionSecrets(env.env)
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error
+    console.error(
+      `[${env.requestId ?? '-'}] misconfigured: set ${error.variable}: ${error.message}`,
+    )
+    return null
+  }
 }
 
 /** `POST /api/auth/wechat`: `{ code, state }` → the user, and a session cookie. */
@@ -134,24 +147,21 @@ export async function handleSession(request: Request, env: HandlerEnv): Promise<
   try {
     requireMethod(request, ['GET', 'DELETE'])
     const url = new URL(request.url)
-    const config = loadConfig(env.env)
     if (request.method === 'DELETE') {
-      const session = await readSession(request, config, env)
+      // Signing out always clears the cookie: no setting it does not need may stop it.
+      const secrets = secretsForSignOut(env)
+      const session = secrets && (await readSession(request, secrets, env))
       if (session) {
         const stores = env.stores ?? siteStores
         bookkeeping.add('token deletion', () => deleteTokens(stores, session.user.openid))
       }
       return noContent({ 'Set-Cookie': clearedSessionCookie(url) })
     }
-    const session = await currentSession(request, config, env)
+    const secrets = loadSessionSecrets(env.env)
+    const session = await currentSession(request, secrets, env)
     const body: UserResponse = { user: session.user }
     if (!shouldRotate(session, nowSeconds(env))) return json(body)
-    const sealed = await sealSession(
-      session.user,
-      config.secrets,
-      nowSeconds(env),
-      session.authTime,
-    )
+    const sealed = await sealSession(session.user, secrets, nowSeconds(env), session.authTime)
     return json(body, 200, { 'Set-Cookie': sessionCookie(sealed, url) })
   } catch (error) {
     return errorResponse(error, env.requestId)
@@ -166,7 +176,7 @@ export async function handleSessionRefresh(request: Request, env: HandlerEnv): P
   try {
     requireMethod(request, ['POST'])
     const config = loadConfig(env.env)
-    const session = await currentSession(request, config, env)
+    const session = await currentSession(request, config.secrets, env)
     const user = await refreshProfile(session.user, {
       config,
       fetch: env.fetch,
