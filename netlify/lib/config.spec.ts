@@ -30,10 +30,16 @@ describe('loadConfig', () => {
       appSecret: 'appsecret',
       secrets: { current: SECRET, previous: [] },
       apiBase: 'https://api.weixin.qq.com',
-      scope: 'snsapi_userinfo',
       lang: 'zh_CN',
       timeoutMs: 5000,
     })
+  })
+
+  it('leaves WECHAT_SCOPE to the SPA: the functions use the scope WeChat grants', () => {
+    const config = loadConfig(from({ ...SETTINGS, WECHAT_SCOPE: 'snsapi_base' }))
+    expect(config).toEqual(loadConfig(from(SETTINGS)))
+    expect(config).not.toHaveProperty('scope')
+    expect(() => loadConfig(from({ ...SETTINGS, WECHAT_SCOPE: 'anything' }))).not.toThrow()
   })
 
   it.each(['WECHAT_APPID', 'WECHAT_APPSECRET', 'SESSION_SECRET'])('refuses without %s', (name) => {

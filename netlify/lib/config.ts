@@ -1,4 +1,4 @@
-import { WECHAT_LANGS, type WechatLang, type WechatScope } from '../../contract/index.ts'
+import { WECHAT_LANGS, type WechatLang } from '../../contract/index.ts'
 
 export const OFFICIAL_API_BASE = 'https://api.weixin.qq.com'
 
@@ -6,7 +6,6 @@ export interface ServerConfig {
   appId: string
   appSecret: string
   apiBase: string
-  scope: WechatScope
   lang: WechatLang
   secrets: SessionSecrets
   /** Per-call bound on WeChat requests, so a stalled upstream never hangs a login. */
@@ -34,8 +33,6 @@ export class ConfigError extends Error {
 }
 
 type EnvGetter = (name: string) => string | undefined
-
-const SCOPES: readonly WechatScope[] = ['snsapi_base', 'snsapi_userinfo']
 
 function required(get: EnvGetter, name: string): string {
   const value = get(name)?.trim()
@@ -103,6 +100,7 @@ export function loadSessionSecrets(get: EnvGetter): SessionSecrets {
 /**
  * Reads the functions' settings. Nothing has a silent production default for the
  * credentials: `npm run dev` sets them to the emulator's, and a deploy must set its own.
+ * WECHAT_SCOPE is the SPA's (build time): the functions use the scope WeChat grants.
  */
 export function loadConfig(get: EnvGetter): ServerConfig {
   const apiBase = loadApiBase(get('WECHAT_API_BASE')?.trim() || OFFICIAL_API_BASE)
@@ -119,7 +117,6 @@ export function loadConfig(get: EnvGetter): ServerConfig {
     appSecret: required(get, 'WECHAT_APPSECRET'),
     secrets,
     apiBase,
-    scope: oneOf(get, 'WECHAT_SCOPE', SCOPES, 'snsapi_userinfo'),
     lang: oneOf(get, 'WECHAT_LANG', WECHAT_LANGS, 'zh_CN'),
     timeoutMs: timeout,
   }

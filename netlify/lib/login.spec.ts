@@ -72,7 +72,6 @@ describe('signInWithCode', () => {
     appId: 'wx1',
     appSecret: 's',
     apiBase: 'https://api.example.test',
-    scope: 'snsapi_userinfo',
     lang: 'zh_CN',
     secrets: { current: 'x'.repeat(32), previous: [] },
     timeoutMs: 1000,
