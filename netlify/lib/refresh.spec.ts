@@ -108,7 +108,6 @@ describe('sign-in bookkeeping', () => {
     expect(record?.unionid).toMatch(/^o/)
     expect(record?.tokens).toMatch(/^[\w-]+\.\.[\w-]+\.[\w-]+\.[\w-]+$/)
     expect(JSON.stringify(record)).not.toContain('83_')
-    expect(await blobs.stores('tokens').get(openid)).toBeNull()
     const tokens = await loadTokens(blobs.stores, secrets(), openid)
     expect(tokens?.accessToken).toMatch(/^83_/)
     expect(tokens?.refreshExpiresAt).toBe(clock + 30 * 24 * 3600 * 1000)
@@ -294,13 +293,16 @@ describe('POST /api/session/refresh', () => {
 })
 
 describe('DELETE /api/session', () => {
-  it('forgets the stored tokens', async () => {
+  it('forgets the stored tokens, writing to the users store alone', async () => {
     const { cookie, openid } = await signIn()
+    const writes: string[] = []
+    env.stores = loggingStores(writes)
     const response = await handleSession(
       new Request('https://app.example/api/session', { method: 'DELETE', headers: { cookie } }),
       env,
     )
     expect(response.status).toBe(204)
+    expect(writes).toEqual(['users.setJSON'])
     expect(await loadTokens(blobs.stores, secrets(), openid)).toBeNull()
     expect(await readUser(blobs.stores('users'), openid)).toMatchObject({
       signInCount: expect.any(Number),
@@ -308,48 +310,6 @@ describe('DELETE /api/session', () => {
     })
     const again = await refresh(cookie)
     expect(((await again.json()) as { error: { code: string } }).error.code).toBe('reauth_required')
-  })
-})
-
-describe('records written before the tokens moved into them', () => {
-  /**
-   * Puts the user back as sign-ins left them until then: the record without tokens, the
-   * tokens (sealed the same way) in the `tokens` store.
-   */
-  async function toOldLayout(openid: string) {
-    const users = blobs.stores('users')
-    const { tokens, ...record } = (await readUser(users, openid))!
-    await users.setJSON(openid, record)
-    await blobs.stores('tokens').set(openid, tokens!)
-  }
-
-  it('refresh with the tokens from the old store, then keep renewed ones in the record', async () => {
-    const { cookie, openid } = await signIn()
-    await toOldLayout(openid)
-    let before = upstream().length
-    expect((await refresh(cookie)).status).toBe(200)
-    expect(upstream().slice(before)).toEqual(['auth', 'userinfo'])
-    advance(3 * 3600 * 1000)
-    before = upstream().length
-    expect((await refresh(cookie)).status).toBe(200)
-    expect(upstream().slice(before)).toEqual(['refresh_token', 'userinfo'])
-    const record = await readUser(blobs.stores('users'), openid)
-    expect(record?.tokens).toMatch(/^[\w-]+\.\.[\w-]+\.[\w-]+\.[\w-]+$/)
-    const tokens = await loadTokens(blobs.stores, secrets(), openid)
-    expect(tokens?.accessExpiresAt).toBe(clock + 7200 * 1000)
-  })
-
-  it('are forgotten on sign-out, old store included', async () => {
-    const { cookie, openid } = await signIn()
-    await toOldLayout(openid)
-    const response = await handleSession(
-      new Request('https://app.example/api/session', { method: 'DELETE', headers: { cookie } }),
-      env,
-    )
-    expect(response.status).toBe(204)
-    expect(await blobs.stores('tokens').get(openid)).toBeNull()
-    expect(await loadTokens(blobs.stores, secrets(), openid)).toBeNull()
-    expect((await refresh(cookie)).status).toBe(401)
   })
 })
 

@@ -1,10 +1,7 @@
 import { getStore, type GetStoreOptions, type Store } from '@netlify/blobs'
 
-/**
- * `users`: a record per user, tokens included (users.ts). `tokens`: where sign-ins kept the
- * tokens before they moved into the record; only read and cleared now (tokens.ts).
- */
-export type StoreName = 'users' | 'tokens'
+/** `users`: a record per user, tokens included (users.ts). */
+export type StoreName = 'users'
 export type StoreFactory = (name: StoreName) => Store
 
 /** Where the stores are: from the context Netlify gives functions unless given here. */

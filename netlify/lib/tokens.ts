@@ -69,22 +69,13 @@ export async function openTokens(
   return opened?.value.openid === openid ? opened.value : null
 }
 
-/**
- * The stored tokens, or null when there are none or they cannot be decrypted. Records
- * written before the tokens moved into them have none of their own (`tokens` absent): their
- * tokens, sealed the same way, are read from the `tokens` store, where sign-ins kept them
- * until then; refresh_tokens live 30 days, so after that no such grant is usable any more.
- */
+/** The stored tokens, or null when there are none or they cannot be decrypted. */
 export async function loadTokens(
   stores: StoreFactory,
   secrets: SessionSecrets,
   openid: string,
 ): Promise<StoredTokens | null> {
-  const record = await readUser(stores('users'), openid)
-  const sealed =
-    record?.tokens !== undefined
-      ? record.tokens
-      : await stores('tokens').get(openid, { type: 'text', consistency: 'strong' })
+  const sealed = (await readUser(stores('users'), openid))?.tokens
   return sealed ? openTokens(secrets, openid, sealed) : null
 }
 
@@ -97,7 +88,7 @@ export async function saveTokens(
   await recordTokens(stores('users'), tokens.openid, await sealTokens(secrets, tokens))
 }
 
-/** Forgets the user's tokens: those in the record, and any left in the old `tokens` store. */
+/** Forgets the user's tokens; the rest of the record stays. */
 export async function deleteTokens(stores: StoreFactory, openid: string): Promise<void> {
-  await Promise.all([forgetTokens(stores('users'), openid), stores('tokens').delete(openid)])
+  await forgetTokens(stores('users'), openid)
 }

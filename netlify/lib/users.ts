@@ -13,12 +13,10 @@ export interface UserRecord {
 
 /**
  * The record as stored: with the user's WeChat tokens, sealed (see tokens.ts), so that a
- * sign-in is one conditional write. `null` once they are forgotten (sign-out, grant gone);
- * absent from records written before the tokens moved here, whose tokens may still be in the
- * `tokens` store.
+ * sign-in is one conditional write. `null` once they are forgotten (sign-out, grant gone).
  */
 export interface StoredUser extends UserRecord {
-  tokens?: string | null
+  tokens: string | null
 }
 
 /** Bound on compare-and-swap retries: contention on one user is a handful of tabs at most. */
@@ -134,7 +132,7 @@ function withProfile(current: StoredUser | null, user: SessionUser, at: string) 
     ...(unionid ? { unionid } : {}),
     profile: user,
     firstSignInAt: current?.firstSignInAt ?? at,
-    ...(current?.tokens !== undefined ? { tokens: current.tokens } : {}),
+    tokens: current?.tokens ?? null,
   }
 }
 
