@@ -9,9 +9,9 @@ import { FLOOR_BASE, LIMIT_CALLBACK } from './paths.ts'
 import { median } from './stats.ts'
 
 /** A slow mobile link: 400 ms round trip, 400 kbit/s each way. */
-export const THROTTLE = { latencyMs: 400, kbps: 400 }
+const THROTTLE = { latencyMs: 400, kbps: 400 }
 /** What WeChat's API adds to each of the function's two calls. */
-export const UPSTREAM_DELAY_MS = 100
+const UPSTREAM_DELAY_MS = 100
 
 export const SIDES = ['app', 'floor', 'limit'] as const
 export type Side = (typeof SIDES)[number]

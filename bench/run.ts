@@ -4,13 +4,7 @@ import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { launchChromium } from './browser.ts'
-import {
-  measureCallbackTimes,
-  SIDES,
-  THROTTLE,
-  UPSTREAM_DELAY_MS,
-  type CallbackTimes,
-} from './callback-time.ts'
+import { measureCallbackTimes, SIDES, type CallbackTimes } from './callback-time.ts'
 import { measureImports, type ImportTimes } from './functions.ts'
 import { measureJourney, type PageBytes, type RoundTrips } from './journey.ts'
 import { measureLighthouse, type Category, type LighthousePage } from './lighthouse.ts'
@@ -23,7 +17,7 @@ import {
   RESULTS_DIR,
   SERVE_PORT,
 } from './paths.ts'
-import { figure, figuresTable, ms, table, type Figure, type Section } from './report.ts'
+import { figure, figuresTable, ms, table, type Figure } from './report.ts'
 import { HOLD, LEVEL_LIMIT, measureServer, type ServerResults } from './server.ts'
 import {
   copySite,
@@ -248,19 +242,7 @@ function details(m: Measurements): string[] {
       `### Server: every level (each up to ${LEVEL_LIMIT.logins} sign-ins or ${LEVEL_LIMIT.ms / 1000} s; the hold last)`,
       '',
       table(
-        [
-          'impl',
-          'c',
-          'rep',
-          'done',
-          'failed',
-          'mixed up',
-          'unsent',
-          'elapsed',
-          'logins/s',
-          'p50',
-          'p99',
-        ],
+        'impl c rep done failed mixed-up unsent elapsed logins/s p50 p99'.split(' '),
         [...m.server.runs, m.server.hold].map((r) => [
           r.impl,
           r.concurrency,
@@ -306,17 +288,9 @@ function markdown(figures: Figure[], m: Measurements, meta: Record<string, strin
         : ''),
     '',
   ]
-  const sections: Section[] = [
-    'Bytes',
-    'Round trips',
-    'Time to profile',
-    'Lighthouse',
-    'Server throughput',
-    'Cold start',
-  ]
-  for (const section of sections) {
-    const mine = figures.filter((f) => f.section === section)
-    if (mine.length) out.push(`## ${section}`, '', figuresTable(mine), '')
+  // Figures come in section order.
+  for (const section of new Set(figures.map((f) => f.section))) {
+    out.push(`## ${section}`, '', figuresTable(figures.filter((f) => f.section === section)), '')
   }
   return [...out, ...details(m)].join('\n')
 }
@@ -344,6 +318,9 @@ const step = (text: string) =>
 async function main() {
   const started = Date.now()
   const loadAtStart = loadavg()[0]!.toFixed(2)
+  // Read now: others may commit while the bench runs.
+  const dirty = (await git('status', '--porcelain')).length > 0
+  const revision = `${await git('rev-parse', '--short', 'HEAD')}${dirty ? ' + uncommitted changes' : ''}`
   await mkdir(join(RESULTS_DIR, 'logs'), { recursive: true })
   const m: Measurements = {}
   let chromium = '(not run)'
@@ -389,16 +366,14 @@ async function main() {
   }
 
   const figures = figuresOf(m)
-  const dirty = (await git('status', '--porcelain')).length > 0
   const meta: Record<string, string> = {
     date: new Date(started).toISOString(),
     duration: `${Math.round((Date.now() - started) / 1000)} s`,
     phases: [...selected].join(', '),
-    revision: `${await git('rev-parse', '--short', 'HEAD')}${dirty ? ' + uncommitted changes' : ''}`,
+    revision,
     machine: `${cpus().length} × ${cpus()[0]?.model ?? '?'}, load ${loadAtStart} at start, ${loadavg()[0]!.toFixed(2)} at end`,
     node: process.version,
     chromium,
-    'time to profile': `CDP: ${THROTTLE.latencyMs} ms latency, ${THROTTLE.kbps} kbit/s each way, cache off; WeChat calls +${UPSTREAM_DELAY_MS} ms each`,
   }
   await writeFile(join(RESULTS_DIR, 'report.md'), markdown(figures, m, meta) + '\n')
   await writeFile(
