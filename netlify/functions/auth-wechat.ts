@@ -1,12 +1,8 @@
 import type { Config, Context } from '@netlify/functions'
-import { handleWechatLogin } from '../lib/handlers.ts'
+import { handleWechatLogin, netlifyEnv } from '../lib/handlers.ts'
 
 export default (request: Request, context: Context) =>
-  handleWechatLogin(request, {
-    env: (name) => Netlify.env.get(name),
-    requestId: context.requestId,
-    waitUntil: context.waitUntil,
-  })
+  handleWechatLogin(request, netlifyEnv(context))
 
 export const config: Config = {
   path: '/api/auth/wechat',

@@ -1,11 +1,7 @@
 import type { Config, Context } from '@netlify/functions'
-import { handleSessionRefresh } from '../lib/handlers.ts'
+import { handleSessionRefresh, netlifyEnv } from '../lib/handlers.ts'
 
 export default (request: Request, context: Context) =>
-  handleSessionRefresh(request, {
-    env: (name) => Netlify.env.get(name),
-    requestId: context.requestId,
-    waitUntil: context.waitUntil,
-  })
+  handleSessionRefresh(request, netlifyEnv(context))
 
 export const config: Config = { path: '/api/session/refresh' }

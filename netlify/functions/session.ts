@@ -1,11 +1,6 @@
 import type { Config, Context } from '@netlify/functions'
-import { handleSession } from '../lib/handlers.ts'
+import { handleSession, netlifyEnv } from '../lib/handlers.ts'
 
-export default (request: Request, context: Context) =>
-  handleSession(request, {
-    env: (name) => Netlify.env.get(name),
-    requestId: context.requestId,
-    waitUntil: context.waitUntil,
-  })
+export default (request: Request, context: Context) => handleSession(request, netlifyEnv(context))
 
 export const config: Config = { path: '/api/session' }

@@ -7,6 +7,9 @@ import { startBlobs } from '../test-support/blobs.ts'
 import { emulatorEnv } from '../../scripts/emulator-env.ts'
 import authWechat, { config as authConfig } from '../functions/auth-wechat.ts'
 import session, { config as sessionConfig } from '../functions/session.ts'
+import refreshFunction, { config as refreshConfig } from '../functions/session-refresh.ts'
+import { defineHandler, type Frame, type HandlerEnv } from './handlers.ts'
+import { ApiError } from './http.ts'
 
 /** The real handlers, called with a Request as Netlify would, against a real emulator. */
 let emulator: Emulator
@@ -61,6 +64,83 @@ describe('routes', () => {
       aggregateBy: ['ip', 'domain'],
     })
     expect(sessionConfig.path).toBe('/api/session')
+    expect(refreshConfig.path).toBe('/api/session/refresh')
+  })
+
+  it('answer through the Netlify functions', async () => {
+    const url = 'https://app.example/api/session/refresh'
+    const anonymous = await refreshFunction(new Request(url, { method: 'POST' }), context)
+    expect([anonymous.status, await anonymous.json()]).toEqual([
+      401,
+      { error: { code: 'not_signed_in', message: 'not signed in' } },
+    ])
+  })
+})
+
+describe('defineHandler', () => {
+  const post = () => new Request('https://app.example/api/x', { method: 'POST' })
+  const quiet: HandlerEnv = {
+    env: () => undefined,
+    requestId: 'req-frame',
+    now: () => 1_800_000_000_123,
+  }
+
+  it('answers 405 for a method it does not list, without running the body', async () => {
+    const body = vi.fn(async () => new Response('ran'))
+    const response = await defineHandler(['GET'], body)(post(), quiet)
+    expect([response.status, await response.json()]).toEqual([
+      405,
+      { error: { code: 'method_not_allowed', message: 'method POST is not allowed' } },
+    ])
+    expect(body).not.toHaveBeenCalled()
+  })
+
+  it('gives the body one reading of the clock, the URL and the stores', async () => {
+    let seen: Frame | undefined
+    const stores = () => ({}) as never
+    await defineHandler(['POST'], async (_request, frame) => {
+      seen = frame
+      return new Response(null, { status: 204 })
+    })(post(), { ...quiet, stores })
+    expect(seen).toMatchObject({ nowMs: 1_800_000_000_123, nowS: 1_800_000_000, stores })
+    expect(seen?.url.href).toBe('https://app.example/api/x')
+  })
+
+  it('answers what the body throws, and hands the writes it started to waitUntil', async () => {
+    let land!: () => void
+    const landed = new Promise<void>((resolve) => (land = resolve))
+    const deferred: Promise<boolean>[] = []
+    const failing = defineHandler(['POST'], async (_request, frame) => {
+      frame.bookkeep('a write', () => landed)
+      throw new ApiError('bad_request', 'no good')
+    })
+    const response = await failing(post(), { ...quiet, waitUntil: (work) => deferred.push(work) })
+    expect([response.status, await response.json()]).toEqual([
+      400,
+      { error: { code: 'bad_request', message: 'no good' } },
+    ])
+    expect(deferred).toHaveLength(1)
+    land()
+    expect(await deferred[0]).toBe(true)
+  })
+
+  it('answers internal for anything else, and awaits the writes without waitUntil', async () => {
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const order: string[] = []
+    const response = await defineHandler(['POST'], async (_request, frame) => {
+      frame.bookkeep('a write', async () => {
+        await new Promise((resolve) => setTimeout(resolve, 10))
+        order.push('write')
+      })
+      throw new Error('boom')
+    })(post(), quiet).then((answer) => {
+      order.push('answer')
+      return answer
+    })
+    expect([response.status, (await response.json()).error.code]).toEqual([500, 'internal'])
+    expect(order).toEqual(['write', 'answer'])
+    expect(log).toHaveBeenCalledWith('[req-frame] internal:', expect.any(Error))
+    log.mockRestore()
   })
 })
 

@@ -1,4 +1,5 @@
-import type { UserResponse } from '../../contract/index.ts'
+import type { Context } from '@netlify/functions'
+import type { SessionUser, UserResponse } from '../../contract/index.ts'
 import { ConfigError, loadConfig, loadSessionSecrets, type SessionSecrets } from './config.ts'
 import {
   ApiError,
@@ -39,8 +40,17 @@ export interface HandlerEnv {
   waitUntil?: (bookkeeping: Promise<boolean>) => void
 }
 
-const nowMs = (env: HandlerEnv) => (env.now ?? Date.now)()
-const nowSeconds = (env: HandlerEnv) => Math.floor(nowMs(env) / 1000)
+/** The HandlerEnv of a Netlify Function's invocation. */
+export function netlifyEnv(context: Context): HandlerEnv {
+  return {
+    env: (name) => Netlify.env.get(name),
+    requestId: context.requestId,
+    waitUntil: context.waitUntil,
+  }
+}
+
+/** Starts a Blobs write the answer does not wait for. */
+export type Bookkeep = (what: string, write: () => Promise<unknown>) => void
 
 /**
  * Blobs writes the answer does not depend on, started as soon as their data is known. They
@@ -52,7 +62,7 @@ class Bookkeeping {
 
   constructor(private readonly env: HandlerEnv) {}
 
-  readonly add = (what: string, write: () => Promise<unknown>): void => {
+  readonly add: Bookkeep = (what, write) => {
     // Async, so that a store that throws at once (no Blobs context) is a failure like any other.
     const running = (async () => write())()
     this.writes.push(
@@ -75,121 +85,132 @@ class Bookkeeping {
   }
 }
 
-function readSession(request: Request, secrets: SessionSecrets, env: HandlerEnv) {
-  const token = readCookie(request.headers.get('cookie'), SESSION_COOKIE)
-  return openSession(token, secrets, nowSeconds(env))
+/** What a handler's body gets besides the request. */
+export interface Frame {
+  env: HandlerEnv
+  url: URL
+  /** The request's one reading of the clock, epoch ms and s. */
+  nowMs: number
+  nowS: number
+  stores: StoreFactory
+  bookkeep: Bookkeep
 }
 
-async function currentSession(
-  request: Request,
-  secrets: SessionSecrets,
-  env: HandlerEnv,
-): Promise<Session> {
-  const session = await readSession(request, secrets, env)
+/**
+ * The frame every handler shares: the method check, one error-to-answer mapping, and the
+ * writes started during the request handed over after the answer.
+ */
+export function defineHandler(
+  methods: readonly string[],
+  answer: (request: Request, frame: Frame) => Promise<Response>,
+): (request: Request, env: HandlerEnv) => Promise<Response> {
+  return async (request, env) => {
+    const bookkeeping = new Bookkeeping(env)
+    try {
+      requireMethod(request, methods)
+      const nowMs = (env.now ?? Date.now)()
+      return await answer(request, {
+        env,
+        url: new URL(request.url),
+        nowMs,
+        nowS: Math.floor(nowMs / 1000),
+        stores: env.stores ?? siteStores,
+        bookkeep: bookkeeping.add,
+      })
+    } catch (error) {
+      return errorResponse(error, env.requestId)
+    } finally {
+      await bookkeeping.release()
+    }
+  }
+}
+
+function readSession(request: Request, secrets: SessionSecrets, frame: Frame) {
+  return openSession(readCookie(request.headers.get('cookie'), SESSION_COOKIE), secrets, frame.nowS)
+}
+
+async function currentSession(request: Request, secrets: SessionSecrets, frame: Frame) {
+  const session = await readSession(request, secrets, frame)
   if (!session) throw new ApiError('not_signed_in', 'not signed in')
   return session
 }
 
-/** The session secrets, or null (logged) when they are missing or invalid. */
-function secretsForSignOut(env: HandlerEnv): SessionSecrets | null {
-  try {
-    return loadSessionSecrets(env.env)
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error
-    console.error(
-      `[${env.requestId ?? '-'}] misconfigured: set ${error.variable}: ${error.message}`,
-    )
-    return null
-  }
+/** The user, with a session cookie sealed now; `authTime` is when they signed in. */
+async function withSession(
+  user: SessionUser,
+  secrets: SessionSecrets,
+  frame: Frame,
+  authTime = frame.nowS,
+): Promise<Response> {
+  const sealed = await sealSession(user, secrets, frame.nowS, authTime)
+  const body: UserResponse = { user }
+  return json(body, 200, { 'Set-Cookie': sessionCookie(sealed, frame.url) })
 }
 
 /** `POST /api/auth/wechat`: `{ code, state }` → the user, and a session cookie. */
-export async function handleWechatLogin(request: Request, env: HandlerEnv): Promise<Response> {
-  const bookkeeping = new Bookkeeping(env)
-  try {
-    requireMethod(request, ['POST'])
-    const input = await readLoginRequest(request)
-    const config = loadConfig(env.env)
-    const { user, token } = await signInWithCode(input.code, {
-      config,
-      fetch: env.fetch,
-      lang: input.lang,
-    })
-    const stores = env.stores ?? siteStores
-    const now = nowMs(env)
-    // The count, the profile and the tokens go in one conditional write. A refresh that
-    // comes before it lands finds no grant and answers reauth_required, which sends the SPA
-    // through a fresh authorization: slower, never wrong.
-    bookkeeping.add('user record', async () =>
-      recordSignIn(
-        stores('users'),
-        user,
-        new Date(now),
-        await sealTokens(config.secrets, grantTokens(token, now)),
-      ),
-    )
-    const sealed = await sealSession(user, config.secrets, Math.floor(now / 1000))
-    const body: UserResponse = { user }
-    return json(body, 200, { 'Set-Cookie': sessionCookie(sealed, new URL(request.url)) })
-  } catch (error) {
-    return errorResponse(error, env.requestId)
-  } finally {
-    await bookkeeping.release()
-  }
-}
+export const handleWechatLogin = defineHandler(['POST'], async (request, frame) => {
+  const input = await readLoginRequest(request)
+  const config = loadConfig(frame.env.env)
+  const { user, token } = await signInWithCode(input.code, {
+    config,
+    fetch: frame.env.fetch,
+    lang: input.lang,
+  })
+  // The count, the profile and the tokens go in one write. A refresh that comes before it
+  // lands finds no grant and answers reauth_required, which sends the SPA through a fresh
+  // authorization: slower, never wrong.
+  frame.bookkeep('user record', async () =>
+    recordSignIn(
+      frame.stores('users'),
+      user,
+      new Date(frame.nowMs),
+      await sealTokens(config.secrets, grantTokens(token, frame.nowMs)),
+    ),
+  )
+  return withSession(user, config.secrets, frame)
+})
 
 /**
  * `GET /api/session` → the signed-in user, re-issuing the cookie at most hourly so an
- * active user stays signed in; `DELETE /api/session` → signed out, tokens forgotten.
+ * active user stays signed in; `DELETE /api/session` → signed out, tokens forgotten. Both
+ * need the session secrets alone.
  */
-export async function handleSession(request: Request, env: HandlerEnv): Promise<Response> {
-  const bookkeeping = new Bookkeeping(env)
+export const handleSession = defineHandler(['GET', 'DELETE'], async (request, frame) => {
+  if (request.method === 'DELETE') return signOut(request, frame)
+  const secrets = loadSessionSecrets(frame.env.env)
+  const session = await currentSession(request, secrets, frame)
+  if (!shouldRotate(session, frame.nowS)) return json({ user: session.user } satisfies UserResponse)
+  return withSession(session.user, secrets, frame, session.authTime)
+})
+
+/** Always clears the cookie: no setting it does not need, not even a missing secret, stops it. */
+async function signOut(request: Request, frame: Frame): Promise<Response> {
+  let session: Session | null = null
   try {
-    requireMethod(request, ['GET', 'DELETE'])
-    const url = new URL(request.url)
-    if (request.method === 'DELETE') {
-      // Signing out always clears the cookie: no setting it does not need may stop it.
-      const secrets = secretsForSignOut(env)
-      const session = secrets && (await readSession(request, secrets, env))
-      if (session) {
-        const stores = env.stores ?? siteStores
-        bookkeeping.add('token deletion', () => deleteTokens(stores, session.user.openid))
-      }
-      return noContent({ 'Set-Cookie': clearedSessionCookie(url) })
-    }
-    const secrets = loadSessionSecrets(env.env)
-    const session = await currentSession(request, secrets, env)
-    const body: UserResponse = { user: session.user }
-    if (!shouldRotate(session, nowSeconds(env))) return json(body)
-    const sealed = await sealSession(session.user, secrets, nowSeconds(env), session.authTime)
-    return json(body, 200, { 'Set-Cookie': sessionCookie(sealed, url) })
+    session = await readSession(request, loadSessionSecrets(frame.env.env), frame)
   } catch (error) {
-    return errorResponse(error, env.requestId)
-  } finally {
-    await bookkeeping.release()
+    if (!(error instanceof ConfigError)) throw error
+    console.error(
+      `[${frame.env.requestId ?? '-'}] misconfigured: set ${error.variable}: ${error.message}`,
+    )
   }
+  if (session) {
+    const { openid } = session.user
+    frame.bookkeep('token deletion', () => deleteTokens(frame.stores, openid))
+  }
+  return noContent({ 'Set-Cookie': clearedSessionCookie(frame.url) })
 }
 
 /** `POST /api/session/refresh` → the profile re-read from WeChat with the stored grant. */
-export async function handleSessionRefresh(request: Request, env: HandlerEnv): Promise<Response> {
-  const bookkeeping = new Bookkeeping(env)
-  try {
-    requireMethod(request, ['POST'])
-    const config = loadConfig(env.env)
-    const session = await currentSession(request, config.secrets, env)
-    const user = await refreshProfile(session.user, {
-      config,
-      fetch: env.fetch,
-      stores: env.stores ?? siteStores,
-      now: nowMs(env),
-      bookkeep: bookkeeping.add,
-    })
-    const sealed = await sealSession(user, config.secrets, nowSeconds(env), session.authTime)
-    const body: UserResponse = { user }
-    return json(body, 200, { 'Set-Cookie': sessionCookie(sealed, new URL(request.url)) })
-  } catch (error) {
-    return errorResponse(error, env.requestId)
-  } finally {
-    await bookkeeping.release()
-  }
-}
+export const handleSessionRefresh = defineHandler(['POST'], async (request, frame) => {
+  const config = loadConfig(frame.env.env)
+  const session = await currentSession(request, config.secrets, frame)
+  const user = await refreshProfile(session.user, {
+    config,
+    fetch: frame.env.fetch,
+    stores: frame.stores,
+    now: frame.nowMs,
+    bookkeep: frame.bookkeep,
+  })
+  return withSession(user, config.secrets, frame, session.authTime)
+})

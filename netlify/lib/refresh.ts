@@ -1,5 +1,6 @@
 import type { SessionUser, WechatLang } from '../../contract/index.ts'
 import type { ServerConfig } from './config.ts'
+import type { Bookkeep } from './handlers.ts'
 import { ApiError } from './http.ts'
 import { LOGIN_BUDGET_MS, toSessionUser } from './login.ts'
 import type { StoreFactory } from './stores.ts'
@@ -13,8 +14,7 @@ export interface RefreshDeps {
   now: number
   fetch?: typeof fetch
   lang?: WechatLang
-  /** Starts a Blobs write the answer does not wait for (see the handlers' `Bookkeeping`). */
-  bookkeep: (what: string, write: () => Promise<unknown>) => void
+  bookkeep: Bookkeep
 }
 
 /** Errcodes meaning the stored grant is gone for good: only a new authorization helps. */
