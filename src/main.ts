@@ -4,7 +4,8 @@ import App from './App.vue'
 import { startLocale } from './locales'
 import { preferredLanguages } from './locales/detect'
 import { createAppRouter } from './router'
-import './assets/weui.css'
+import './assets/weui.less'
+import './assets/weui-overrides.css'
 import './assets/main.css'
 
 const app = createApp(App)
