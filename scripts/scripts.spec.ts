@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { countReport, summarize } from './count-results.ts'
-import { formatUsers } from './list-users.ts'
+import { BlobsServer } from '@netlify/blobs/server'
+import { formatUsers, LOCAL_SITE_ID, readLocalUsers } from './list-users.ts'
+import { blobStores } from '../netlify/lib/stores.ts'
+import { recordForget, recordProfile, recordSignIn } from '../netlify/lib/users.ts'
 import { testUser } from '../netlify/test-support/users.ts'
 
 describe('count-results', () => {
@@ -66,5 +69,41 @@ describe('list-users', () => {
       'openid\tunionid\tnickname\tsign-ins\tfirst\tlast\noA\t-\t-\t3\t2026-01-01T00:00:00.000Z\t2026-01-02T00:00:00.000Z',
     )
     expect(formatUsers([])).toBe('no users yet')
+  })
+
+  it('reads every user from a local Blobs directory, without their grants', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'list-users-'))
+    const server = new BlobsServer({ directory, token: 't', port: 0 })
+    let running = false
+    try {
+      const url = `http://127.0.0.1:${(await server.start()).port}`
+      running = true
+      const location = { siteID: LOCAL_SITE_ID, token: 't', edgeURL: url, uncachedEdgeURL: url }
+      const store = blobStores(location)('users')
+      const day = (n: number) => new Date(Date.UTC(2026, 0, n))
+      const a = testUser({ openid: 'oA', unionid: 'uA', nickname: '甲' })
+      const b = testUser({ openid: 'oB', nickname: '乙' })
+      await recordSignIn(store, a, day(1), 'sealed-a1')
+      await recordSignIn(store, b, day(2), 'sealed-b1')
+      await recordSignIn(store, a, day(3), 'sealed-a2')
+      await recordProfile(store, { ...a, nickname: '甲2' }, day(4))
+      await recordForget(store, 'oC', day(5))
+      // The script starts a server of its own on the directory.
+      await server.stop()
+      running = false
+
+      const users = await readLocalUsers(directory)
+      expect(formatUsers(users)).toBe(
+        [
+          'openid\tunionid\tnickname\tsign-ins\tfirst\tlast',
+          'oA\tuA\t甲2\t2\t2026-01-01T00:00:00.000Z\t2026-01-03T00:00:00.000Z',
+          'oB\t-\t乙\t1\t2026-01-02T00:00:00.000Z\t2026-01-02T00:00:00.000Z',
+        ].join('\n'),
+      )
+      expect(JSON.stringify(users)).not.toContain('sealed')
+    } finally {
+      if (running) await server.stop()
+      rmSync(directory, { recursive: true, force: true })
+    }
   })
 })

@@ -156,9 +156,9 @@ export const handleWechatLogin = defineHandler(['POST'], async (request, frame) 
     fetch: frame.env.fetch,
     lang: input.lang,
   })
-  // The count, the profile and the tokens go in one write. A refresh that comes before it
-  // lands finds no grant and answers reauth_required, which sends the SPA through a fresh
-  // authorization: slower, never wrong.
+  // The count, the profile and the tokens are one new event: one write, conflicting with
+  // none. A refresh that comes before it lands finds no grant and answers reauth_required,
+  // which sends the SPA through a fresh authorization: slower, never wrong.
   frame.bookkeep('user record', async () =>
     recordSignIn(
       frame.stores('users'),
@@ -196,7 +196,7 @@ async function signOut(request: Request, frame: Frame): Promise<Response> {
   }
   if (session) {
     const { openid } = session.user
-    frame.bookkeep('token deletion', () => deleteTokens(frame.stores, openid))
+    frame.bookkeep('token deletion', () => deleteTokens(frame.stores, openid, frame.nowMs))
   }
   return noContent({ 'Set-Cookie': clearedSessionCookie(frame.url) })
 }

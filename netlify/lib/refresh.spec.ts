@@ -11,6 +11,7 @@ import {
 } from './handlers.ts'
 import type { StoreFactory } from './stores.ts'
 import { startBlobs } from '../test-support/blobs.ts'
+import { inPool } from '../test-support/pool.ts'
 import { loadTokens } from './tokens.ts'
 import { readUser } from './users.ts'
 
@@ -35,7 +36,8 @@ afterAll(async () => {
 })
 beforeEach(() => {
   emulator.reset()
-  clock = Date.now()
+  // Never back: events are ordered by their time, and tests sign the same users in.
+  clock = Math.max((clock ?? 0) + 1000, Date.now())
   overrides = {}
   env = {
     env: (name) => settings()[name],
@@ -82,9 +84,9 @@ const upstream = () =>
     .filter((endpoint) => endpoint !== 'authorize' && endpoint !== 'confirm')
 
 /** Blobs that log every write as `store.method`. */
-function loggingStores(writes: string[]): StoreFactory {
+function loggingStores(writes: string[], stores: StoreFactory = blobs.stores): StoreFactory {
   return (name) =>
-    new Proxy(blobs.stores(name), {
+    new Proxy(stores(name), {
       get(target, property) {
         const value: unknown = Reflect.get(target, property)
         if (typeof value !== 'function') return value
@@ -97,7 +99,7 @@ function loggingStores(writes: string[]): StoreFactory {
 }
 
 describe('sign-in bookkeeping', () => {
-  it('records the user with the tokens encrypted in the record, in one write', async () => {
+  it('records the user with the tokens encrypted in one event, in one write', async () => {
     const writes: string[] = []
     env.stores = loggingStores(writes)
     const { openid } = await signIn()
@@ -106,11 +108,12 @@ describe('sign-in bookkeeping', () => {
     expect(record?.signInCount).toBeGreaterThanOrEqual(1)
     expect(record?.profile.nickname).toBe('微信用户小明')
     expect(record?.unionid).toMatch(/^o/)
-    expect(record?.tokens).toMatch(/^[\w-]+\.\.[\w-]+\.[\w-]+\.[\w-]+$/)
+    expect(record?.grant?.sealed).toMatch(/^[\w-]+\.\.[\w-]+\.[\w-]+\.[\w-]+$/)
     expect(JSON.stringify(record)).not.toContain('83_')
     const tokens = await loadTokens(blobs.stores, secrets(), openid)
-    expect(tokens?.accessToken).toMatch(/^83_/)
-    expect(tokens?.refreshExpiresAt).toBe(clock + 30 * 24 * 3600 * 1000)
+    expect(tokens?.signIn).toBe(record?.grant?.signIn)
+    expect(tokens?.tokens.accessToken).toMatch(/^83_/)
+    expect(tokens?.tokens.refreshExpiresAt).toBe(clock + 30 * 24 * 3600 * 1000)
   })
 
   it('signs the user in even when Blobs is down, and logs it', async () => {
@@ -122,6 +125,60 @@ describe('sign-in bookkeeping', () => {
     expect(response.status).toBe(200)
     expect(log).toHaveBeenCalledWith('[req-refresh] user record failed:', expect.any(Error))
     log.mockRestore()
+  })
+})
+
+describe('many sign-ins at once', () => {
+  it('counts 200 sign-ins of 5 users, 50 at a time on 4 instances, exactly, keeping each newest grant', async () => {
+    const fresh = await startBlobs()
+    // Each a fresh copy of the server's modules, as each function call is under `netlify dev`.
+    const instances: (typeof handleWechatLogin)[] = []
+    for (let n = 0; n < 4; n++) {
+      vi.resetModules()
+      instances.push((await import('./handlers.ts')).handleWechatLogin)
+    }
+    try {
+      const users = ['normal', 'emoji', 'no-avatar', 'no-unionid', 'html'] as const
+      const codes = await inPool(
+        Array.from({ length: 200 }, (_, i) => users[i % 5]!),
+        10,
+        (user) => obtainCode(emulator, { user }),
+      )
+      const deferred: Promise<boolean>[] = []
+      const writes: string[] = []
+      const base = clock
+      const answers = await inPool(codes, 50, async (code, i) => {
+        const response = await instances[i % 4]!(
+          new Request('https://app.example/api/auth/wechat', {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify({ code, state: 's' }),
+          }),
+          {
+            ...env,
+            stores: (name) => loggingStores(writes, fresh.stores)(name),
+            now: () => base + i,
+            waitUntil: (work) => deferred.push(work),
+          },
+        )
+        expect(response.status).toBe(200)
+        return ((await response.json()) as { user: { openid: string } }).user.openid
+      })
+      expect(await Promise.all(deferred)).toEqual(Array(200).fill(true))
+      expect(writes).toEqual(Array(200).fill('users.setJSON'))
+      for (const n of users.keys()) {
+        const openid = answers[n]!
+        expect(answers.filter((id) => id === openid)).toHaveLength(40)
+        expect(await readUser(fresh.stores('users'), openid)).toMatchObject({
+          signInCount: 40,
+          lastSignInAt: new Date(base + 195 + n).toISOString(),
+        })
+        const newest = await loadTokens(fresh.stores, secrets(), openid)
+        expect(newest?.tokens.accessExpiresAt).toBe(base + 195 + n + 7200 * 1000)
+      }
+    } finally {
+      await fresh.close()
+    }
   })
 })
 
@@ -151,8 +208,7 @@ describe('bookkeeping after the answer (waitUntil)', () => {
     const deferred: Promise<boolean>[] = []
     env = { ...env, stores, waitUntil: (work) => deferred.push(work) }
     const count = async (openid: string) => {
-      const record = await blobs.stores('users').get(openid, { type: 'json' })
-      return (record as { signInCount: number } | null)?.signInCount ?? 0
+      return (await readUser(blobs.stores('users'), openid))?.signInCount ?? 0
     }
     try {
       const { cookie, openid } = await signIn('no-unionid')
@@ -232,7 +288,7 @@ describe('POST /api/session/refresh', () => {
         error: { code: 'reauth_required', message: 'wechat no longer honours the grant' },
       })
       expect(await loadTokens(blobs.stores, secrets(), openid)).toBeNull()
-      expect(await readUser(blobs.stores('users'), openid)).toMatchObject({ tokens: null })
+      expect(await readUser(blobs.stores('users'), openid)).toMatchObject({ grant: null })
     },
   )
 
@@ -306,7 +362,7 @@ describe('DELETE /api/session', () => {
     expect(await loadTokens(blobs.stores, secrets(), openid)).toBeNull()
     expect(await readUser(blobs.stores('users'), openid)).toMatchObject({
       signInCount: expect.any(Number),
-      tokens: null,
+      grant: null,
     })
     const again = await refresh(cookie)
     expect(((await again.json()) as { error: { code: string } }).error.code).toBe('reauth_required')

@@ -35,10 +35,11 @@ function isErrcode(error: unknown): error is WechatError {
  */
 export async function refreshProfile(user: SessionUser, deps: RefreshDeps): Promise<SessionUser> {
   const { config, now } = deps
-  const stored = await loadTokens(deps.stores, config.secrets, user.openid)
-  if (!stored || stored.refreshExpiresAt <= now) {
+  const loaded = await loadTokens(deps.stores, config.secrets, user.openid)
+  if (!loaded || loaded.tokens.refreshExpiresAt <= now) {
     throw new ApiError('reauth_required', 'no usable wechat grant is stored')
   }
+  const { tokens: stored, signIn } = loaded
   const client = { ...config, fetch: deps.fetch, deadline: Date.now() + LOGIN_BUDGET_MS }
   let accessToken = stored.accessToken
   let usable = stored.accessExpiresAt - EXPIRY_MARGIN_MS > now
@@ -55,12 +56,12 @@ export async function refreshProfile(user: SessionUser, deps: RefreshDeps): Prom
       const renewed = await refreshAccessToken(client, stored.refreshToken)
       // Should this write fail, the stored refresh_token still renews next time.
       deps.bookkeep('token store', () =>
-        saveTokens(deps.stores, config.secrets, grantTokens(renewed, now, stored)),
+        saveTokens(deps.stores, config.secrets, signIn, grantTokens(renewed, now, stored), now),
       )
       accessToken = renewed.access_token
     } catch (error) {
       if (isErrcode(error) && GRANT_GONE.has(error.errcode ?? 0)) {
-        deps.bookkeep('token deletion', () => deleteTokens(deps.stores, user.openid))
+        deps.bookkeep('token deletion', () => deleteTokens(deps.stores, user.openid, now))
         throw new ApiError('reauth_required', 'wechat no longer honours the grant', {
           cause: error,
         })

@@ -3,7 +3,7 @@ import type { WechatScope } from '../../contract/index.ts'
 import type { SessionSecrets } from './config.ts'
 import { JWE_ALGORITHMS, JWE_HEADER, openWithAny, sealingKey } from './keys.ts'
 import type { StoreFactory } from './stores.ts'
-import { forgetTokens, readUser, recordTokens } from './users.ts'
+import { readGrant, recordForget, recordRenewal } from './users.ts'
 import type { WebAccessToken } from './wechat.ts'
 
 /** WeChat's refresh_token lives 30 days from the grant and refreshing does not extend it. */
@@ -45,7 +45,7 @@ export function grantTokens(
 /**
  * Encrypts the tokens for keeping in Netlify Blobs (JWE, dir + A256GCM, a key derived from
  * SESSION_SECRET), so a leaked store or backup holds nothing usable. They are kept in the
- * user's record (users.ts), written with the sign-in that brought them.
+ * user's events (users.ts), written with the sign-in that brought them.
  */
 export async function sealTokens(secrets: SessionSecrets, tokens: StoredTokens): Promise<string> {
   return new CompactEncrypt(new TextEncoder().encode(JSON.stringify(tokens)))
@@ -69,26 +69,40 @@ export async function openTokens(
   return opened?.value.openid === openid ? opened.value : null
 }
 
+/** The user's tokens and the sign-in event whose grant they are (see users.ts). */
+export interface LoadedTokens {
+  tokens: StoredTokens
+  signIn: string
+}
+
 /** The stored tokens, or null when there are none or they cannot be decrypted. */
 export async function loadTokens(
   stores: StoreFactory,
   secrets: SessionSecrets,
   openid: string,
-): Promise<StoredTokens | null> {
-  const sealed = (await readUser(stores('users'), openid))?.tokens
-  return sealed ? openTokens(secrets, openid, sealed) : null
+): Promise<LoadedTokens | null> {
+  const grant = await readGrant(stores('users'), openid)
+  const tokens = grant && (await openTokens(secrets, openid, grant.sealed))
+  return tokens && { tokens, signIn: grant.signIn }
 }
 
-/** Keeps renewed tokens in the user's record (see `recordTokens` for when it does not). */
+/** Keeps tokens renewed from the grant of the sign-in event `signIn`. */
 export async function saveTokens(
   stores: StoreFactory,
   secrets: SessionSecrets,
+  signIn: string,
   tokens: StoredTokens,
+  now: number,
 ): Promise<void> {
-  await recordTokens(stores('users'), tokens.openid, await sealTokens(secrets, tokens))
+  const sealed = await sealTokens(secrets, tokens)
+  await recordRenewal(stores('users'), tokens.openid, signIn, sealed, new Date(now))
 }
 
 /** Forgets the user's tokens; the rest of the record stays. */
-export async function deleteTokens(stores: StoreFactory, openid: string): Promise<void> {
-  await forgetTokens(stores('users'), openid)
+export async function deleteTokens(
+  stores: StoreFactory,
+  openid: string,
+  now: number,
+): Promise<void> {
+  await recordForget(stores('users'), openid, new Date(now))
 }

@@ -1,16 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Store } from '@netlify/blobs'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { SessionUser } from '../../contract/index.ts'
-import type { StoreFactory } from './stores.ts'
 import { startBlobs } from '../test-support/blobs.ts'
-import {
-  forgetTokens,
-  listUsers,
-  readUser,
-  recordProfile,
-  recordSignIn,
-  recordTokens,
-} from './users.ts'
+import { inPool } from '../test-support/pool.ts'
 import { testUser } from '../test-support/users.ts'
+import {
+  listUsers,
+  readGrant,
+  readUser,
+  recordForget,
+  recordProfile,
+  recordRenewal,
+  recordSignIn,
+} from './users.ts'
 
 const USER: SessionUser = testUser({
   openid: 'oUSER000000000000000000000001',
@@ -18,190 +20,197 @@ const USER: SessionUser = testUser({
   scope: 'snsapi_userinfo',
   nickname: '小明',
 })
+const T0 = Date.UTC(2026, 0, 1)
+const at = (minutes: number) => new Date(T0 + minutes * 60_000)
 
-let blobs: { stores: StoreFactory; close: () => Promise<void> }
+let blobs: Awaited<ReturnType<typeof startBlobs>>
 beforeAll(async () => {
   blobs = await startBlobs()
 })
 afterAll(() => blobs.close())
 
+/** The store, with every call made on it logged as `method`. */
+function logged(store: Store, calls: string[]): Store {
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver)
+      if (typeof value !== 'function') return value
+      calls.push(String(property))
+      return value.bind(target)
+    },
+  })
+}
+
+let serial = 0
+/** A user of their own, so no test sees another's events. */
+const someone = (fields: Partial<SessionUser> = {}) =>
+  ({ ...USER, openid: `oUSER${String(++serial).padStart(23, '0')}`, ...fields }) as SessionUser
+
 describe('user records', () => {
-  it('keep the first and last sign-in, the count and the latest profile', async () => {
+  it('keep the first and last sign-in, the count, the latest profile and its grant', async () => {
     const store = blobs.stores('users')
-    await recordSignIn(store, USER, new Date('2026-01-01T00:00:00Z'), 'sealed-1')
-    const second = await recordSignIn(
-      store,
-      { ...USER, nickname: '小明2' },
-      new Date('2026-01-02T00:00:00Z'),
-      'sealed-2',
-    )
-    expect(second).toEqual({
-      openid: USER.openid,
+    const user = someone()
+    await recordSignIn(store, user, at(0), 'sealed-1')
+    const second = await recordSignIn(store, { ...user, nickname: '小明2' }, at(60), 'sealed-2')
+    expect(await readUser(store, user.openid)).toEqual({
+      openid: user.openid,
       unionid: USER.unionid,
-      profile: { ...USER, nickname: '小明2' },
+      profile: { ...user, nickname: '小明2' },
       firstSignInAt: '2026-01-01T00:00:00.000Z',
-      lastSignInAt: '2026-01-02T00:00:00.000Z',
+      lastSignInAt: '2026-01-01T01:00:00.000Z',
       signInCount: 2,
-      tokens: 'sealed-2',
+      grant: { signIn: second, sealed: 'sealed-2' },
     })
-    expect(await store.get(USER.openid, { type: 'json' })).toEqual(second)
   })
 
-  it('lose no update when one user signs in many times at once', async () => {
-    const store = blobs.stores('users')
-    const user = { ...USER, openid: 'oCONCURRENT00000000000000001' }
-    await Promise.all(
-      Array.from({ length: 6 }, (_, i) =>
-        recordSignIn(store, user, new Date(Date.UTC(2026, 0, 1, i)), `sealed-${i}`),
-      ),
-    )
-    const record = (await store.get(user.openid, { type: 'json' })) as { signInCount: number }
-    expect(record.signInCount).toBe(6)
-  })
-
-  it('spend one list and one read per update where reads carry no ETag (local Blobs)', async () => {
-    const store = blobs.stores('users')
-    const user = { ...USER, openid: 'oONEREAD00000000000000000001' }
-    await recordSignIn(store, user, new Date('2026-04-01T00:00:00Z'), 'sealed-1')
+  it('write each event as one new blob, keyed by openid, time and kind', async () => {
     const calls: string[] = []
-    const logging = new Proxy(store, {
-      get(target, property, receiver) {
-        const value = Reflect.get(target, property, receiver)
-        if (typeof value !== 'function') return value
-        calls.push(String(property))
-        return value.bind(target)
-      },
-    })
-    const record = await recordSignIn(logging, user, new Date('2026-04-02T00:00:00Z'), 'sealed-2')
-    expect(record.signInCount).toBe(2)
-    // The count and the tokens in one write.
-    expect(calls).toEqual(['list', 'get', 'setJSON'])
-    expect(await readUser(store, user.openid)).toMatchObject({ signInCount: 2, tokens: 'sealed-2' })
-  })
-
-  it('write sign-ins that queue behind one another together, each caller seeing its own', async () => {
-    const store = blobs.stores('users')
-    const user = { ...USER, openid: 'oBATCHED00000000000000000001' }
-    let writes = 0
-    const counting = new Proxy(store, {
-      get(target, property, receiver) {
-        const value = Reflect.get(target, property, receiver)
-        if (typeof value !== 'function') return value
-        if (property === 'setJSON') writes++
-        return value.bind(target)
-      },
-    })
-    const records = await Promise.all(
-      Array.from({ length: 10 }, (_, i) =>
-        recordSignIn(counting, user, new Date(Date.UTC(2026, 1, 1, i)), `sealed-${i}`),
-      ),
+    const store = logged(blobs.stores('users'), calls)
+    const user = someone()
+    const key = await recordSignIn(store, user, at(0), 'sealed-1')
+    expect(calls).toEqual(['setJSON'])
+    expect(key).toMatch(new RegExp(`^${user.openid}/${T0}-signin-[0-9a-f]{16}$`))
+    expect(await recordProfile(store, user, new Date(5))).toMatch(
+      new RegExp(`^${user.openid}/0000000000005-profile-[0-9a-f]{16}$`),
     )
-    expect(records.map((r) => r.signInCount)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
-    expect(records.map((r) => r.tokens)).toEqual(records.map((_, i) => `sealed-${i}`))
-    expect(records[9]?.lastSignInAt).toBe('2026-02-01T09:00:00.000Z')
-    // The first alone, the nine that queued meanwhile in one more.
-    expect(writes).toBe(2)
-    expect(await store.get(user.openid, { type: 'json' })).toEqual(records[9])
+    expect(await recordRenewal(store, user.openid, key, 'renewed', at(1))).toMatch(/-renewal-/)
+    expect(await recordForget(store, user.openid, at(2))).toMatch(/-forget-/)
+    const { blobs: listed } = await blobs.stores('users').list({ prefix: `${user.openid}/` })
+    expect(listed.map((blob) => blob.key.split('-')[1]).sort()).toEqual([
+      'forget',
+      'profile',
+      'renewal',
+      'signin',
+    ])
+    expect(await blobs.stores('users').get(key, { type: 'json' })).toEqual({
+      profile: user,
+      grant: 'sealed-1',
+    })
   })
 
-  it('retry when another instance writes between the read and the conditional write', async () => {
+  it('count exactly 200 sign-ins of 5 users at once, 50 at a time, keeping each newest grant', async () => {
     const store = blobs.stores('users')
-    const user = { ...USER, openid: 'oRACED0000000000000000000001' }
-    await recordSignIn(store, user, new Date('2026-03-01T00:00:00Z'), 'sealed-1')
-    let raced = false
-    // Another instance counts a sign-in right after this one has read the record.
-    const racing = new Proxy(store, {
-      get(target, property, receiver) {
-        const value = Reflect.get(target, property, receiver)
-        if (property !== 'setJSON' || raced)
-          return typeof value === 'function' ? value.bind(target) : value
-        return async (...args: Parameters<typeof store.setJSON>) => {
-          raced = true
-          await new Promise((resolve) => setTimeout(resolve, 5))
-          const other = (await target.get(user.openid, { type: 'json' })) as { signInCount: number }
-          await target.setJSON(user.openid, { ...other, signInCount: other.signInCount + 1 })
-          await new Promise((resolve) => setTimeout(resolve, 5))
-          return target.setJSON(...args)
-        }
-      },
-    })
-    const result = await recordSignIn(racing, user, new Date('2026-03-02T00:00:00Z'), 'sealed-2')
-    expect(raced).toBe(true)
-    expect(result.signInCount).toBe(3)
-    expect(
-      ((await store.get(user.openid, { type: 'json' })) as { signInCount: number }).signInCount,
-    ).toBe(3)
+    const users = Array.from({ length: 5 }, () => someone())
+    const signIns = Array.from({ length: 200 }, (_, i) => ({ user: users[i % 5]!, i }))
+    await inPool(signIns, 50, ({ user, i }) => recordSignIn(store, user, at(i), `sealed-${i}`))
+    for (const [n, user] of users.entries()) {
+      const record = await readUser(store, user.openid)
+      expect(record).toMatchObject({
+        signInCount: 40,
+        firstSignInAt: at(n).toISOString(),
+        lastSignInAt: at(195 + n).toISOString(),
+      })
+      expect(record?.grant?.sealed).toBe(`sealed-${195 + n}`)
+    }
+  })
+
+  it('count exactly when many instances sign one user in at once, sharing no state', async () => {
+    // Each a fresh copy of this module, as each function call is under `netlify dev`.
+    const instances: (typeof import('./users.ts'))[] = []
+    for (let n = 0; n < 4; n++) {
+      vi.resetModules()
+      instances.push(await import('./users.ts'))
+    }
+    const user = someone()
+    await inPool(
+      Array.from({ length: 40 }, (_, i) => i),
+      40,
+      (i) => instances[i % 4]!.recordSignIn(blobs.stores('users'), user, at(i), `sealed-${i}`),
+    )
+    expect((await readUser(blobs.stores('users'), user.openid))?.signInCount).toBe(40)
   })
 
   it('keep a unionid once seen, and a refresh does not count as a sign-in', async () => {
     const store = blobs.stores('users')
-    const { unionid: _drop, ...withoutUnion } = USER
-    const user = { ...withoutUnion, openid: 'oREFRESH000000000000000000001' }
-    await recordSignIn(
-      store,
-      { ...user, unionid: 'oU1' },
-      new Date('2026-02-01T00:00:00Z'),
-      'sealed-1',
-    )
-    const refreshed = await recordProfile(
-      store,
-      { ...user, nickname: '新昵称' },
-      new Date('2026-02-02T00:00:00Z'),
-    )
-    expect(refreshed).toMatchObject({
+    const { unionid: _drop, ...withoutUnion } = someone()
+    await recordSignIn(store, { ...withoutUnion, unionid: 'oU1' }, at(0), 'sealed-1')
+    await recordSignIn(store, withoutUnion, at(1), 'sealed-2')
+    await recordProfile(store, { ...withoutUnion, nickname: '新昵称' }, at(2))
+    expect(await readUser(store, withoutUnion.openid)).toMatchObject({
       unionid: 'oU1',
-      signInCount: 1,
-      lastSignInAt: '2026-02-01T00:00:00.000Z',
-      tokens: 'sealed-1',
+      profile: { nickname: '新昵称' },
+      signInCount: 2,
+      lastSignInAt: at(1).toISOString(),
+      grant: { sealed: 'sealed-2' },
     })
-    expect(refreshed.profile.nickname).toBe('新昵称')
   })
 
-  it('keep renewed tokens, forget them on sign-out, and not bring them back after', async () => {
+  it('apply a renewal to the grant of the sign-in it names only', async () => {
     const store = blobs.stores('users')
-    const user = { ...USER, openid: 'oTOKENS000000000000000000001' }
-    await recordSignIn(store, user, new Date('2026-05-01T00:00:00Z'), 'sealed-1')
-    expect(await recordTokens(store, user.openid, 'renewed')).toMatchObject({
-      signInCount: 1,
-      tokens: 'renewed',
-    })
-    expect(await forgetTokens(store, user.openid)).toMatchObject({ signInCount: 1, tokens: null })
-    // A renewal that overlapped the sign-out lands after it.
-    await recordTokens(store, user.openid, 'late')
-    expect(await readUser(store, user.openid)).toMatchObject({ signInCount: 1, tokens: null })
-    // A new sign-in brings its own.
-    await recordSignIn(store, user, new Date('2026-05-02T00:00:00Z'), 'sealed-2')
-    expect(await readUser(store, user.openid)).toMatchObject({ signInCount: 2, tokens: 'sealed-2' })
+    const user = someone()
+    const older = await recordSignIn(store, user, at(0), 'sealed-older')
+    const newer = await recordSignIn(store, user, at(1), 'sealed-newer')
+    // A refresh that read the older grant renews it after the newer sign-in.
+    await recordRenewal(store, user.openid, older, 'renewed-older', at(2))
+    expect(await readGrant(store, user.openid)).toEqual({ signIn: newer, sealed: 'sealed-newer' })
+    await recordRenewal(store, user.openid, newer, 'renewed-newer', at(3))
+    await recordRenewal(store, user.openid, older, 'renewed-older-again', at(4))
+    expect(await readGrant(store, user.openid)).toEqual({ signIn: newer, sealed: 'renewed-newer' })
   })
 
-  it('write nothing when a change leaves the record as it is, nor create one', async () => {
+  it('forget the grant, and a renewal after the forget does not bring it back', async () => {
     const store = blobs.stores('users')
-    const writes: string[] = []
-    const counting = new Proxy(store, {
-      get(target, property, receiver) {
-        const value = Reflect.get(target, property, receiver)
-        if (typeof value !== 'function') return value
-        if (['set', 'setJSON', 'delete'].includes(String(property))) writes.push(String(property))
-        return value.bind(target)
-      },
-    })
-    const nobody = 'oNOBODY000000000000000000001'
-    expect(await forgetTokens(counting, nobody)).toBeNull()
-    expect(await recordTokens(counting, nobody, 'renewed')).toBeNull()
-    expect(await readUser(store, nobody)).toBeNull()
-    const user = { ...USER, openid: 'oFORGOTTEN0000000000000000001' }
-    await recordSignIn(store, user, new Date('2026-05-01T00:00:00Z'), 'sealed-1')
-    await forgetTokens(store, user.openid)
-    await forgetTokens(counting, user.openid)
-    expect(writes).toEqual([])
+    const user = someone()
+    const signIn = await recordSignIn(store, user, at(0), 'sealed-1')
+    await recordRenewal(store, user.openid, signIn, 'renewed', at(1))
+    expect(await readGrant(store, user.openid)).toEqual({ signIn, sealed: 'renewed' })
+    await recordForget(store, user.openid, at(2))
+    // A refresh that overlapped the sign-out lands after it.
+    await recordRenewal(store, user.openid, signIn, 'late', at(3))
+    expect(await readGrant(store, user.openid)).toBeNull()
+    expect(await readUser(store, user.openid)).toMatchObject({ signInCount: 1, grant: null })
+    const again = await recordSignIn(store, user, at(4), 'sealed-2')
+    expect(await readGrant(store, user.openid)).toEqual({ signIn: again, sealed: 'sealed-2' })
   })
 
-  it('list most recent first, without tokens', async () => {
-    const users = await listUsers(blobs.stores('users'))
-    expect(users.length).toBeGreaterThanOrEqual(3)
+  it('let a sign-out in the same millisecond as the sign-in forget its grant', async () => {
+    const store = blobs.stores('users')
+    for (let n = 0; n < 5; n++) {
+      const user = someone()
+      await recordForget(store, user.openid, at(0))
+      await recordSignIn(store, user, at(0), 'sealed-1')
+      expect(await readGrant(store, user.openid)).toBeNull()
+    }
+  })
+
+  it('read the grant with one list and one body', async () => {
+    const user = someone()
+    const signIn = await recordSignIn(blobs.stores('users'), user, at(0), 'sealed-1')
+    for (const n of [1, 2, 3]) {
+      await recordRenewal(blobs.stores('users'), user.openid, signIn, `renewed-${n}`, at(n))
+      await recordProfile(blobs.stores('users'), user, at(n))
+    }
+    const calls: string[] = []
+    const grant = await readGrant(logged(blobs.stores('users'), calls), user.openid)
+    expect(grant).toEqual({ signIn, sealed: 'renewed-3' })
+    expect(calls).toEqual(['list', 'get'])
+  })
+
+  it('make no user of events before a first sign-in', async () => {
+    const store = blobs.stores('users')
+    const user = someone()
+    expect(await readUser(store, user.openid)).toBeNull()
+    await recordForget(store, user.openid, at(0))
+    expect(await readUser(store, user.openid)).toBeNull()
+    expect((await listUsers(store)).map((u) => u.openid)).not.toContain(user.openid)
+  })
+
+  it('list everyone most recent first, without grants', async () => {
+    const store = blobs.stores('users')
+    const latest = someone({ nickname: '最新' })
+    await recordSignIn(store, latest, at(10_000), 'sealed-latest')
+    const users = await listUsers(store)
+    expect(users.length).toBeGreaterThanOrEqual(10)
+    expect(users[0]).toEqual({
+      openid: latest.openid,
+      unionid: latest.unionid,
+      profile: latest,
+      firstSignInAt: at(10_000).toISOString(),
+      lastSignInAt: at(10_000).toISOString(),
+      signInCount: 1,
+    })
     const times = users.map((u) => u.lastSignInAt)
     expect(times).toEqual([...times].sort().reverse())
-    expect(users.find((u) => u.openid === USER.openid)).toBeDefined()
-    for (const user of users) expect(user).not.toHaveProperty('tokens')
+    expect(JSON.stringify(users)).not.toMatch(/sealed|renewed|grant/)
   })
 })

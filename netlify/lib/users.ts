@@ -1,7 +1,28 @@
+import { randomBytes } from 'node:crypto'
 import type { Store } from '@netlify/blobs'
 import type { SessionUser } from '../../contract/index.ts'
 
-/** One person who signed in, keyed by openid in the `users` store: what the operator sees. */
+/**
+ * Each user is a log of events in the `users` store, one blob per event, under
+ * `${openid}/${epoch ms, 13 digits}-${kind}-${random}`. Every write makes a new key, so no two
+ * writes conflict, on one instance or many, and listing a user's prefix gives their events in
+ * time order with their kinds. Nothing is compacted: a user adds one event per sign-in, refresh
+ * or sign-out.
+ */
+export type UserEventKind = 'signin' | 'profile' | 'renewal' | 'forget'
+
+interface EventBodies {
+  /** A sign-in: the profile, and the grant it brought (sealed, see tokens.ts). */
+  signin: { profile: SessionUser; grant: string }
+  /** A profile re-read by 刷新资料. */
+  profile: { profile: SessionUser }
+  /** Renewed tokens (sealed) of the grant that the sign-in event `renews` brought. */
+  renewal: { grant: string; renews: string }
+  /** Sign-out, or WeChat no longer honours the grant: no grant from here on. */
+  forget: Record<string, never>
+}
+
+/** One person who signed in: what the operator sees. */
 export interface UserRecord {
   openid: string
   unionid?: string
@@ -11,199 +32,193 @@ export interface UserRecord {
   signInCount: number
 }
 
-/**
- * The record as stored: with the user's WeChat tokens, sealed (see tokens.ts), so that a
- * sign-in is one conditional write. `null` once they are forgotten (sign-out, grant gone).
- */
+/** The user's current grant: sealed tokens, and the key of the sign-in that brought it. */
+export interface Grant {
+  signIn: string
+  sealed: string
+}
+
+/** The record with the grant, which only the server reads. */
 export interface StoredUser extends UserRecord {
-  tokens: string | null
+  grant: Grant | null
 }
 
-/** Bound on compare-and-swap retries: contention on one user is a handful of tabs at most. */
-const MAX_ATTEMPTS = 8
+/** WeChat's openids: they must not hold a `/`, which would break listing by prefix. */
+const OPENID = /^[A-Za-z0-9_-]+$/
+const EVENT_KEY = /^([A-Za-z0-9_-]+)\/(\d{13})-(signin|profile|renewal|forget)-[0-9a-f]+$/
 
-/** The record after a change; `current` itself when the change leaves it as it is. */
-type Change = (current: StoredUser | null) => StoredUser | null
-
-/**
- * Whether this process's Blobs answer reads without an ETag: Netlify's API sends one, the
- * local Blobs server (`netlify dev`, tests) does not. Learnt from the first record read that
- * lacks one; from then on records are read the way that server allows, and no read is
- * spent asking. A process talks to one Blobs, and the way learnt is correct on both.
- */
-let readsLackEtag = false
-
-/**
- * A record and the ETag of exactly that version. Where reads carry no ETag, the ETag is
- * listed first and the data read after: a write based on it can then only be refused (and
- * retried), never land on a newer version.
- */
-async function readVersioned(
-  store: Store,
-  key: string,
-): Promise<{ data: StoredUser; etag: string } | null> {
-  if (!readsLackEtag) {
-    const read = await store.getWithMetadata(key, { type: 'json', consistency: 'strong' })
-    if (!read) return null
-    if (read.etag) return { data: read.data as StoredUser, etag: read.etag }
-    readsLackEtag = true
-  }
-  const { blobs } = await store.list({ prefix: key })
-  const etag = blobs.find((blob) => blob.key === key)?.etag
-  // Not there when listed: a record made since is caught by the write's onlyIfNew.
-  if (!etag) return null
-  const data = (await store.get(key, { type: 'json', consistency: 'strong' })) as StoredUser | null
-  return data && { data, etag }
+interface EventKey {
+  key: string
+  openid: string
+  at: number
+  kind: UserEventKind
 }
 
-interface Waiting {
-  change: Change
-  resolve: (record: StoredUser | null) => void
-  reject: (error: unknown) => void
+function parseKey(key: string): EventKey | null {
+  const match = EVENT_KEY.exec(key)
+  if (!match) return null
+  return { key, openid: match[1]!, at: Number(match[2]), kind: match[3] as UserEventKind }
 }
 
-/** Changes to one user's record waiting in this instance, and whether a write is under way. */
-const lines = new Map<string, { waiting: Waiting[]; busy: boolean }>()
-
-/**
- * Applies `change` to a user's record with Blobs' conditional writes: a write only lands
- * on the version it read (ETag) or, for a new user, only if no one created it first.
- * Two sign-ins at once therefore both count instead of one overwriting the other.
- * Resolves to the record as this change left it.
- */
-function upsert(store: Store, openid: string, change: Change): Promise<StoredUser | null> {
-  return new Promise((resolve, reject) => {
-    // Within one instance, changes to one user also queue up: the local Blobs server checks
-    // its conditions without locking, so only this keeps `netlify dev` free of lost updates.
-    // Those that queued while a write was under way go together in the next one.
-    let line = lines.get(openid)
-    if (!line) lines.set(openid, (line = { waiting: [], busy: false }))
-    line.waiting.push({ change, resolve, reject })
-    if (!line.busy) void drain(store, openid, line)
-  })
-}
-
-async function drain(store: Store, openid: string, line: { waiting: Waiting[]; busy: boolean }) {
-  line.busy = true
-  while (line.waiting.length > 0) {
-    const batch = line.waiting.splice(0)
-    try {
-      const records = await compareAndSwap(
-        store,
-        openid,
-        batch.map((w) => w.change),
-      )
-      batch.forEach((w, i) => w.resolve(records[i] ?? null))
-    } catch (error) {
-      for (const w of batch) w.reject(error)
-    }
-  }
-  lines.delete(openid)
-}
-
-/**
- * Applies `changes` in order in one conditional write, or none when they leave the record as
- * it was read; the record after each.
- */
-async function compareAndSwap(
+async function append<K extends UserEventKind>(
   store: Store,
   openid: string,
-  changes: Change[],
-): Promise<(StoredUser | null)[]> {
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const current = await readVersioned(store, openid)
-    const records: (StoredUser | null)[] = []
-    let next = current?.data ?? null
-    for (const change of changes) records.push((next = change(next)))
-    if (next === (current?.data ?? null)) return records
-    const written = current
-      ? await store.setJSON(openid, next, { onlyIfMatch: current.etag })
-      : await store.setJSON(openid, next, { onlyIfNew: true })
-    if (written.modified) return records
-  }
-  throw new Error(`user record ${openid} changed ${MAX_ATTEMPTS} times while being updated`)
+  now: Date,
+  kind: K,
+  body: EventBodies[K],
+): Promise<string> {
+  if (!OPENID.test(openid)) throw new Error(`openid ${JSON.stringify(openid)} is not a key`)
+  const at = String(now.getTime()).padStart(13, '0')
+  const key = `${openid}/${at}-${kind}-${randomBytes(8).toString('hex')}`
+  // Refused only when the Blobs client resent this very write after it had landed.
+  await store.setJSON(key, body, { onlyIfNew: true })
+  return key
 }
 
-/** The record with `user` as the latest profile; a unionid and the tokens are kept. */
-function withProfile(current: StoredUser | null, user: SessionUser, at: string) {
-  const unionid = user.unionid ?? current?.unionid
+/**
+ * Counts a sign-in and keeps its profile and its grant (sealed): one write. Snapshot users
+ * never reach this.
+ * @returns the key of the event, which a renewal of this grant names.
+ */
+export function recordSignIn(
+  store: Store,
+  user: SessionUser,
+  now: Date,
+  grant: string,
+): Promise<string> {
+  return append(store, user.openid, now, 'signin', { profile: user, grant })
+}
+
+/** Keeps a profile re-read without a new sign-in (刷新资料). */
+export function recordProfile(store: Store, user: SessionUser, now: Date): Promise<string> {
+  return append(store, user.openid, now, 'profile', { profile: user })
+}
+
+/**
+ * Keeps renewed tokens (sealed) of the grant the sign-in event `signIn` brought. They are
+ * the grant only while that sign-in is the newest and no sign-out follows it: a renewal that
+ * overlaps a sign-out or a newer sign-in never brings an old grant back.
+ */
+export function recordRenewal(
+  store: Store,
+  openid: string,
+  signIn: string,
+  grant: string,
+  now: Date,
+): Promise<string> {
+  return append(store, openid, now, 'renewal', { grant, renews: signIn })
+}
+
+/** Forgets the user's grant (sign-out, grant gone); the rest of the record stays. */
+export function recordForget(store: Store, openid: string, now: Date): Promise<string> {
+  return append(store, openid, now, 'forget', {})
+}
+
+/** Reads event bodies, each at most once. */
+function bodyReader(store: Store) {
+  const read = new Map<string, Promise<unknown>>()
+  return <K extends UserEventKind>(event: EventKey & { kind: K }) => {
+    let body = read.get(event.key)
+    if (!body) read.set(event.key, (body = store.get(event.key, { type: 'json' })))
+    return body as Promise<EventBodies[K] | null>
+  }
+}
+
+type BodyReader = ReturnType<typeof bodyReader>
+
+const isKind =
+  <K extends UserEventKind>(...kinds: K[]) =>
+  (event: EventKey): event is EventKey & { kind: K } =>
+    (kinds as UserEventKind[]).includes(event.kind)
+
+/** Within one millisecond a sign-out follows the sign-in: forgetting wins a tie. */
+const RANK: Record<UserEventKind, number> = { signin: 0, profile: 1, renewal: 2, forget: 3 }
+
+/** Oldest first. */
+const byTime = (a: EventKey, b: EventKey) =>
+  a.at - b.at || RANK[a.kind] - RANK[b.kind] || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)
+
+/** The user's events, oldest first. */
+async function listEvents(store: Store, openid: string): Promise<EventKey[]> {
+  const { blobs } = await store.list({ prefix: `${openid}/` })
+  return blobs
+    .map(({ key }) => parseKey(key))
+    .filter((event): event is EventKey => event?.openid === openid)
+    .sort(byTime)
+}
+
+/**
+ * The grant: the newest sign-in's unless a forget follows it, with the newest renewal that
+ * names that sign-in applied. A renewal is read only when it may be that one.
+ */
+async function foldGrant(events: EventKey[], read: BodyReader): Promise<Grant | null> {
+  const signIns = events.filter(isKind('signin'))
+  const last = signIns.at(-1)
+  if (!last) return null
+  const after = events.slice(events.indexOf(last) + 1)
+  if (after.some(isKind('forget'))) return null
+  // Only renewals after the sign-in: a refresh renews a grant it read once the sign-in landed.
+  for (const renewal of after.filter(isKind('renewal')).reverse()) {
+    const body = await read(renewal)
+    if (body?.renews === last.key) return { signIn: last.key, sealed: body.grant }
+  }
+  const body = await read(last)
+  return body ? { signIn: last.key, sealed: body.grant } : null
+}
+
+/** The record the events make, or null before the first sign-in. */
+async function foldRecord(events: EventKey[], read: BodyReader): Promise<UserRecord | null> {
+  const signIns = events.filter(isKind('signin'))
+  const [first, last] = [signIns[0], signIns.at(-1)]
+  if (!first || !last) return null
+  const profiles = events.filter(isKind('signin', 'profile')).reverse()
+  const newest = await read(profiles[0]!)
+  if (!newest) return null
+  // A unionid once seen is kept: a later snsapi_base sign-in may not carry it.
+  let unionid = newest.profile.unionid
+  for (const older of profiles.slice(1)) {
+    if (unionid) break
+    unionid = (await read(older))?.profile.unionid
+  }
   return {
-    openid: user.openid,
+    openid: first.openid,
     ...(unionid ? { unionid } : {}),
-    profile: user,
-    firstSignInAt: current?.firstSignInAt ?? at,
-    tokens: current?.tokens ?? null,
+    profile: newest.profile,
+    firstSignInAt: new Date(first.at).toISOString(),
+    lastSignInAt: new Date(last.at).toISOString(),
+    signInCount: signIns.length,
   }
 }
 
 /**
- * Counts a sign-in, keeps the latest profile and the sign-in's tokens (sealed), all in one
- * write. Snapshot users never reach this.
+ * The user's grant, or null when there is none: one list and, as a rule, one read.
+ * @see wechat-behaviour.md §4 (lifetimes)
  */
-export async function recordSignIn(
-  store: Store,
-  user: SessionUser,
-  now: Date,
-  tokens: string,
-): Promise<StoredUser> {
-  const at = now.toISOString()
-  const record = await upsert(store, user.openid, (current) => ({
-    ...withProfile(current, user, at),
-    lastSignInAt: at,
-    signInCount: (current?.signInCount ?? 0) + 1,
-    tokens,
-  }))
-  return record!
+export async function readGrant(store: Store, openid: string): Promise<Grant | null> {
+  return foldGrant(await listEvents(store, openid), bodyReader(store))
 }
 
-/** Keeps a profile re-read without a new sign-in (refresh). */
-export async function recordProfile(
-  store: Store,
-  user: SessionUser,
-  now: Date,
-): Promise<StoredUser> {
-  const at = now.toISOString()
-  const record = await upsert(store, user.openid, (current) => ({
-    ...withProfile(current, user, at),
-    lastSignInAt: current?.lastSignInAt ?? at,
-    signInCount: current?.signInCount ?? 0,
-  }))
-  return record!
-}
-
-/**
- * Keeps renewed tokens (sealed) in the user's record. Not once they were forgotten: a refresh
- * that overlaps a sign-out must not bring them back. Without a record (its sign-in's write
- * failed) nothing is written: the refresh_token the tokens were renewed with still renews.
- */
-export function recordTokens(
-  store: Store,
-  openid: string,
-  tokens: string,
-): Promise<StoredUser | null> {
-  return upsert(store, openid, (current) =>
-    current && current.tokens !== null ? { ...current, tokens } : current,
-  )
-}
-
-/** Forgets the user's tokens (sign-out, grant gone); the rest of the record stays. */
-export function forgetTokens(store: Store, openid: string): Promise<StoredUser | null> {
-  return upsert(store, openid, (current) =>
-    current && current.tokens !== null ? { ...current, tokens: null } : current,
-  )
-}
-
-/** The user's record as stored, tokens included, or null. */
+/** The user's record with their grant, or null when they never signed in. */
 export async function readUser(store: Store, openid: string): Promise<StoredUser | null> {
-  return (await store.get(openid, { type: 'json', consistency: 'strong' })) as StoredUser | null
+  const [events, read] = [await listEvents(store, openid), bodyReader(store)]
+  const record = await foldRecord(events, read)
+  return record && { ...record, grant: await foldGrant(events, read) }
 }
 
-/** Every user, most recent sign-in first: the operator's read-only view, without tokens. */
+/** Every user, most recent sign-in first: the operator's read-only view, without grants. */
 export async function listUsers(store: Store): Promise<UserRecord[]> {
-  const { blobs } = await store.list()
-  const records = await Promise.all(blobs.map(({ key }) => readUser(store, key)))
+  const byUser = new Map<string, EventKey[]>()
+  for (const { key } of (await store.list()).blobs) {
+    const event = parseKey(key)
+    if (!event) continue
+    const events = byUser.get(event.openid)
+    if (events) events.push(event)
+    else byUser.set(event.openid, [event])
+  }
+  const records = await Promise.all(
+    [...byUser.values()].map((events) => foldRecord(events.sort(byTime), bodyReader(store))),
+  )
   return records
-    .filter((record): record is StoredUser => record !== null)
-    .map(({ tokens: _sealed, ...record }) => record)
+    .filter((record): record is UserRecord => record !== null)
     .sort((a, b) => b.lastSignInAt.localeCompare(a.lastSignInAt))
 }

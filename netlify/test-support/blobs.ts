@@ -1,14 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { getStore } from '@netlify/blobs'
 import { BlobsServer } from '@netlify/blobs/server'
-import type { BlobsLocation, StoreFactory } from '../lib/stores.ts'
+import { blobStores, type BlobsLocation, type StoreFactory } from '../lib/stores.ts'
 
 /** A real local Netlify Blobs server in a temporary folder, for tests. */
 export async function startBlobs(): Promise<{
+  /** The stores as the functions reach them. */
   stores: StoreFactory
-  /** Where the server is, for `blobStores`. */
   location: BlobsLocation
   /**
    * The value of NETLIFY_BLOBS_CONTEXT, the variable through which Netlify tells
@@ -21,14 +20,14 @@ export async function startBlobs(): Promise<{
   const token = 'test-token'
   const server = new BlobsServer({ directory, token, port: 0 })
   const { port } = await server.start()
-  const apiURL = `http://127.0.0.1:${port}`
-  const location = { siteID: 'test-site', token, apiURL }
+  const url = `http://127.0.0.1:${port}`
+  // Edge URLs, as Netlify and `netlify dev` give functions: the local server's API path drops
+  // a list's prefix.
+  const location = { siteID: 'test-site', token, edgeURL: url, uncachedEdgeURL: url }
   return {
-    stores: (name) => getStore({ ...location, name }),
+    stores: blobStores(location),
     location,
-    siteContext: Buffer.from(
-      JSON.stringify({ siteID: 'test-site', token, edgeURL: apiURL, uncachedEdgeURL: apiURL }),
-    ).toString('base64'),
+    siteContext: Buffer.from(JSON.stringify(location)).toString('base64'),
     close: async () => {
       await server.stop()
       await rm(directory, { recursive: true, force: true })
