@@ -36,4 +36,16 @@ describe('blobStores', () => {
     }
     expect(paths).toEqual(['put /test-site/site:users/global'])
   })
+
+  it('rejects a conditional write that Blobs fails, instead of reporting it landed', async () => {
+    const stores = blobStores(blobs.location)
+    // The local server fails to write under a key whose parent is a blob: a 500.
+    await stores('users').set('parent', 'v')
+    await expect(stores('users').set('parent/child', 'v', { onlyIfNew: true })).rejects.toThrow(
+      'Blobs answered 500 to a write',
+    )
+    expect(await stores('users').set('parent', 'again', { onlyIfNew: true })).toEqual({
+      modified: false,
+    })
+  })
 })

@@ -16,13 +16,32 @@ export interface BlobsOptions extends BlobsLocation {
 }
 
 /**
+ * `fetch`, with a 5xx answer to a PUT thrown: @netlify/blobs reports a conditional write that
+ * still fails after its retries as landed (`modified: true`), where an unconditional one throws.
+ */
+function failingWrites(fetch: typeof globalThis.fetch): typeof globalThis.fetch {
+  return async (input, init) => {
+    const response = await fetch(input, init)
+    if (init?.method?.toUpperCase() === 'PUT' && response.status >= 500) {
+      throw new Error(`Blobs answered ${response.status} to a write`)
+    }
+    return response
+  }
+}
+
+/**
  * Blobs stores as the functions reach them. Strong consistency: a refresh must see the tokens
  * as soon as the sign-in's write has landed (it lands after the answer, see
  * `HandlerEnv.waitUntil`).
  */
 export function blobStores({ fetch, ...location }: BlobsOptions = {}): StoreFactory {
   return (name) =>
-    getStore({ ...location, name, consistency: 'strong', fetch: fetch ?? globalThis.fetch })
+    getStore({
+      ...location,
+      name,
+      consistency: 'strong',
+      fetch: failingWrites(fetch ?? globalThis.fetch),
+    })
 }
 
 /** The site's stores, from the context Netlify (and `netlify dev`) gives functions. */

@@ -190,10 +190,7 @@ async function foldRecord(events: EventKey[], read: BodyReader): Promise<UserRec
   }
 }
 
-/**
- * The user's grant, or null when there is none: one list and, as a rule, one read.
- * @see wechat-behaviour.md §4 (lifetimes)
- */
+/** The user's grant, or null when there is none: one list and, as a rule, one read. */
 export async function readGrant(store: Store, openid: string): Promise<Grant | null> {
   return foldGrant(await listEvents(store, openid), bodyReader(store))
 }
