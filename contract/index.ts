@@ -33,6 +33,12 @@ export interface SessionUser {
 export interface LoginRequest {
   code: string
   state: string
+  /**
+   * The secret this browser kept (localStorage) when it sent the user to WeChat: `state` is
+   * `stateForVerifier(verifier)`. A code that leaked with its state cannot be redeemed
+   * without it, as PKCE binds a code to the client that asked.
+   */
+  verifier: string
   /** The UI's language, for the names WeChat localizes; the server's WECHAT_LANG otherwise. */
   lang?: WechatLang
 }
@@ -55,6 +61,10 @@ export const API_ERROR_STATUS = {
   unsupported_media_type: 415,
   payload_too_large: 413,
   not_signed_in: 401,
+  /** The login request did not prove it came from the browser that asked (see `verifier`). */
+  state_invalid: 400,
+  /** No such API path or method. */
+  not_found: 404,
   /** WeChat no longer honours the stored grant (40030, 42002): authorize again. */
   reauth_required: 401,
   invalid_code: 400,
@@ -72,7 +82,7 @@ export const API_ERROR_STATUS = {
 export type ApiErrorCode = keyof typeof API_ERROR_STATUS
 
 /** Failures the SPA itself detects, before or instead of an API call. */
-export type ClientErrorCode = 'access_denied' | 'state_invalid' | 'network_error' | 'not_configured'
+export type ClientErrorCode = 'access_denied' | 'network_error' | 'not_configured'
 
 export type LoginErrorCode = ApiErrorCode | ClientErrorCode
 
@@ -87,3 +97,13 @@ export interface ErrorBody {
 /** Bounds on the login request, checked by the function and relied on by the SPA. */
 export const CODE_PATTERN = /^[0-9A-Za-z]{1,128}$/
 export const STATE_PATTERN = /^[0-9A-Za-z]{1,128}$/
+export const VERIFIER_PATTERN = /^[0-9A-Za-z]{43,128}$/
+
+/**
+ * The `state` sent to WeChat for a verifier: the hex SHA-256 of it (64 characters, within
+ * WeChat's 128 letters and digits). Both the SPA and the functions compute it with WebCrypto.
+ */
+export async function stateForVerifier(verifier: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))
+  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('')
+}

@@ -46,3 +46,8 @@ export async function postSessionRefresh(): Promise<SessionUser> {
 export async function deleteSession(): Promise<void> {
   await request(() => http.delete('/session'))
 }
+
+/** 退出所有设备: ends every session of the signed-in user, this one included. */
+export async function deleteSessions(): Promise<void> {
+  await request(() => http.delete('/sessions'))
+}

@@ -27,17 +27,20 @@ export function buildAuthorizeUrl(params: AuthorizeParams): string {
   return `${params.authorizeUrl}?${query.join('&')}#wechat_redirect`
 }
 
-const STATE_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
 
-/** A fresh unguessable state: 32 characters of [A-Za-z0-9], as WeChat allows. */
-export function createState(length = 32): string {
+/**
+ * A fresh unguessable verifier: 43 characters of [A-Za-z0-9] (256 bits), kept by this browser
+ * while the `state` sent to WeChat is derived from it (`stateForVerifier` in the contract).
+ */
+export function createVerifier(length = 43): string {
   // 248 is the largest multiple of 62 below 256: rejecting bytes above it keeps every
   // character equally likely.
-  let state = ''
-  while (state.length < length) {
+  let verifier = ''
+  while (verifier.length < length) {
     for (const byte of crypto.getRandomValues(new Uint8Array(length * 2))) {
-      if (byte < 248 && state.length < length) state += STATE_ALPHABET[byte % 62]
+      if (byte < 248 && verifier.length < length) verifier += ALPHABET[byte % 62]
     }
   }
-  return state
+  return verifier
 }

@@ -1,6 +1,7 @@
 import { appConfig } from '@/config'
 import { LoginFailure } from '@/api/failure'
-import { buildAuthorizeUrl, createState } from './authorize'
+import { stateForVerifier } from '@contract'
+import { buildAuthorizeUrl, createVerifier } from './authorize'
 import { CALLBACK_PATH } from './callback'
 import { savePendingLogin } from './pending'
 import { noteAutomaticRetry, resetAutomaticRetry } from './retry'
@@ -18,12 +19,17 @@ export const browser = {
  * authorize step out of history, so Back never lands on it. `automatic` marks a
  * re-authorization the app starts by itself, which spends the one-per-action budget.
  */
-export function beginWechatLogin(returnTo: string, { automatic = false } = {}): void {
+export async function beginWechatLogin(
+  returnTo: string,
+  { automatic = false } = {},
+): Promise<void> {
   if (!appConfig.appId) throw new LoginFailure('not_configured')
   if (automatic) noteAutomaticRetry(localStorage, Date.now())
   else resetAutomaticRetry(localStorage)
-  const state = createState()
-  savePendingLogin(localStorage, state, safeReturnTo(returnTo, location.origin), Date.now())
+  const verifier = createVerifier()
+  const state = await stateForVerifier(verifier)
+  const destination = safeReturnTo(returnTo, location.origin)
+  savePendingLogin(localStorage, { verifier, state, returnTo: destination }, Date.now())
   browser.replace(
     buildAuthorizeUrl({
       authorizeUrl: appConfig.authorizeUrl,

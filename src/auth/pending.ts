@@ -1,9 +1,11 @@
 /**
- * The login this browser started: its state and where the user was going. Kept in
- * localStorage because in-app browsers can drop sessionStorage across WeChat's redirect;
+ * The login this browser started: the verifier its state was derived from, the state, and
+ * where the user was going. Kept in localStorage because in-app browsers can drop
+ * sessionStorage (and sometimes cookies) across WeChat's redirect (wechat-behaviour.md §6);
  * a short lifetime and read-once keep it from being replayed.
  */
 export interface PendingLogin {
+  verifier: string
   state: string
   returnTo: string
   expiresAt: number
@@ -12,8 +14,12 @@ export interface PendingLogin {
 const KEY = 'wx-login:pending'
 export const PENDING_TTL_MS = 10 * 60 * 1000
 
-export function savePendingLogin(storage: Storage, state: string, returnTo: string, now: number) {
-  const record: PendingLogin = { state, returnTo, expiresAt: now + PENDING_TTL_MS }
+export function savePendingLogin(
+  storage: Storage,
+  login: Pick<PendingLogin, 'verifier' | 'state' | 'returnTo'>,
+  now: number,
+) {
+  const record: PendingLogin = { ...login, expiresAt: now + PENDING_TTL_MS }
   storage.setItem(KEY, JSON.stringify(record))
 }
 
@@ -25,6 +31,7 @@ export function takePendingLogin(storage: Storage, now: number): PendingLogin | 
   try {
     const record = JSON.parse(raw) as Partial<PendingLogin>
     if (
+      typeof record.verifier !== 'string' ||
       typeof record.state !== 'string' ||
       typeof record.returnTo !== 'string' ||
       typeof record.expiresAt !== 'number' ||
@@ -32,7 +39,8 @@ export function takePendingLogin(storage: Storage, now: number): PendingLogin | 
     ) {
       return null
     }
-    return { state: record.state, returnTo: record.returnTo, expiresAt: record.expiresAt }
+    const { verifier, state, returnTo, expiresAt } = record
+    return { verifier, state, returnTo, expiresAt }
   } catch {
     return null
   }

@@ -35,6 +35,7 @@ const errors: Record<LoginErrorCode, ErrorText> = {
   method_not_allowed: invalidRequest,
   unsupported_media_type: invalidRequest,
   payload_too_large: invalidRequest,
+  not_found: invalidRequest,
   not_signed_in: {
     title: 'Session expired',
     message: 'Please sign in again to see this page.',
@@ -139,6 +140,7 @@ export const en: Messages = {
     sexNames: ['Unknown', 'Male', 'Female'],
     scopes: { snsapi_userinfo: 'Name and profile photo', snsapi_base: 'Identity only (silent)' },
     signOut: 'Sign out',
+    signOutAll: 'Sign out on all devices',
     signingOut: 'Signing out…',
     refresh: 'Refresh profile',
     refreshing: 'Refreshing…',

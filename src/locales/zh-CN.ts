@@ -41,6 +41,7 @@ const errors: Record<LoginErrorCode, ErrorText> = {
   method_not_allowed: invalidRequest,
   unsupported_media_type: invalidRequest,
   payload_too_large: invalidRequest,
+  not_found: invalidRequest,
   not_signed_in: {
     title: '登录已过期',
     message: '请重新登录后查看。',
@@ -143,6 +144,7 @@ export const zhCN = {
     sexNames: ['未知', '男', '女'] satisfies [string, string, string],
     scopes: { snsapi_userinfo: '昵称和头像', snsapi_base: '仅身份（静默授权）' },
     signOut: '退出登录',
+    signOutAll: '退出所有设备',
     signingOut: '正在退出…',
     refresh: '刷新资料',
     refreshing: '正在刷新…',

@@ -32,6 +32,7 @@ const errors: Record<LoginErrorCode, ErrorText> = {
   method_not_allowed: invalidRequest,
   unsupported_media_type: invalidRequest,
   payload_too_large: invalidRequest,
+  not_found: invalidRequest,
   not_signed_in: {
     title: '登入已過期',
     message: '請重新登入後查看。',
@@ -132,6 +133,7 @@ export const zhTW: Messages = {
     sexNames: ['未知', '男', '女'],
     scopes: { snsapi_userinfo: '暱稱和頭像', snsapi_base: '僅身分（靜默授權）' },
     signOut: '登出',
+    signOutAll: '登出所有裝置',
     signingOut: '正在登出…',
     refresh: '重新整理資料',
     refreshing: '正在重新整理…',

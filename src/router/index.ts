@@ -55,7 +55,7 @@ export function installGuards(router: Router): void {
       if (!canAuthorize(currentClient()) && !isNonWechatAllowed(sessionStorage)) {
         return { name: 'open-in-wechat', query: { from: to.fullPath } }
       }
-      beginWechatLogin(to.fullPath)
+      await beginWechatLogin(to.fullPath)
       return false
     } catch (error) {
       session.fail(error, to.fullPath)

@@ -1,6 +1,12 @@
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { ref } from 'vue'
-import { deleteSession, getSession, postSessionRefresh, postWechatLogin } from '@/api'
+import {
+  deleteSession,
+  deleteSessions,
+  getSession,
+  postSessionRefresh,
+  postWechatLogin,
+} from '@/api'
 import { LoginFailure } from '@/api/failure'
 import type { CallbackParams } from '@/auth/callback'
 import { forgetSignedIn, mayBeSignedIn, rememberSignedIn } from '@/auth/hint'
@@ -77,7 +83,7 @@ export const useSessionStore = defineStore('session', () => {
     if (!params) {
       // A reload of the sign-in page: the code already left the URL.
       if (await restore()) return returnTo.value
-      return reauthorize(new LoginFailure('state_invalid'))
+      return await reauthorize(new LoginFailure('state_invalid'))
     }
     if (!params.code) throw new LoginFailure('access_denied')
     if (!pending) {
@@ -88,11 +94,14 @@ export const useSessionStore = defineStore('session', () => {
     }
     if (!params.state || pending.state !== params.state) throw new LoginFailure('state_invalid')
     try {
-      setUser(await postWechatLogin({ code: params.code, state: params.state, lang: wechatLang() }))
+      const { code, state } = params
+      setUser(
+        await postWechatLogin({ code, state, verifier: pending.verifier, lang: wechatLang() }),
+      )
     } catch (error) {
       if (!(error instanceof LoginFailure)) throw error
       if (error.code === 'code_used' && (await restore())) return returnTo.value
-      if (FRESH_CODE_HELPS.has(error.code)) return reauthorize(error)
+      if (FRESH_CODE_HELPS.has(error.code)) return await reauthorize(error)
       throw error
     }
     resetAutomaticRetry(localStorage)
@@ -100,9 +109,9 @@ export const useSessionStore = defineStore('session', () => {
   }
 
   /** Starts one automatic re-authorization, or gives up with `failure` if one was spent. */
-  function reauthorize(failure: LoginFailure): null {
+  async function reauthorize(failure: LoginFailure): Promise<null> {
     if (!mayRetryAutomatically(localStorage, Date.now())) throw failure
-    beginWechatLogin(returnTo.value, { automatic: true })
+    await beginWechatLogin(returnTo.value, { automatic: true })
     return null
   }
 
@@ -116,7 +125,7 @@ export const useSessionStore = defineStore('session', () => {
       return 'refreshed'
     } catch (error) {
       if (error instanceof LoginFailure && error.code === 'reauth_required') {
-        beginWechatLogin(here)
+        await beginWechatLogin(here)
         return 'reauthorizing'
       }
       if (error instanceof LoginFailure && error.code === 'not_signed_in') setUser(null)
@@ -124,10 +133,13 @@ export const useSessionStore = defineStore('session', () => {
     }
   }
 
-  /** Forgets the user here even when the request fails, so a shared phone is never left signed in. */
-  async function signOut() {
+  /**
+   * Ends this session, or with `everywhere` every session of the user. Forgets the user here
+   * even when the request fails, so a shared phone is never left signed in.
+   */
+  async function signOut({ everywhere = false } = {}) {
     try {
-      await deleteSession()
+      await (everywhere ? deleteSessions() : deleteSession())
     } finally {
       setUser(null)
     }

@@ -20,3 +20,6 @@ export const TEST_APP_CONFIG = {
   scope: 'snsapi_userinfo',
   forcePopup: false,
 } as const
+
+/** A pending login's verifier, as `createVerifier` makes them. */
+export const VERIFIER = 'V'.repeat(43)

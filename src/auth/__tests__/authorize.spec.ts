@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { buildAuthorizeUrl, createState } from '../authorize'
+import { stateForVerifier } from '@contract'
+import { buildAuthorizeUrl, createVerifier } from '../authorize'
 
 const BASE = {
   authorizeUrl: 'https://open.weixin.qq.com/connect/oauth2/authorize',
@@ -39,10 +40,20 @@ describe('buildAuthorizeUrl', () => {
   })
 })
 
-describe('createState', () => {
-  it('is 32 characters of [A-Za-z0-9] and differs every time', () => {
-    const states = new Set(Array.from({ length: 200 }, () => createState()))
-    expect(states.size).toBe(200)
-    for (const state of states) expect(state).toMatch(/^[A-Za-z0-9]{32}$/)
+describe('createVerifier', () => {
+  it('is 43 characters of [A-Za-z0-9] and differs every time', () => {
+    const verifiers = new Set(Array.from({ length: 200 }, () => createVerifier()))
+    expect(verifiers.size).toBe(200)
+    for (const verifier of verifiers) expect(verifier).toMatch(/^[A-Za-z0-9]{43}$/)
+  })
+})
+
+describe('stateForVerifier', () => {
+  it('is the hex SHA-256 of the verifier, which WeChat accepts as a state', async () => {
+    // sha256("abc"), FIPS 180-2 appendix B.1.
+    expect(await stateForVerifier('abc')).toBe(
+      'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+    )
+    expect(await stateForVerifier(createVerifier())).toMatch(/^[0-9a-f]{64}$/)
   })
 })

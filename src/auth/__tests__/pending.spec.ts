@@ -1,12 +1,18 @@
 import { beforeEach, describe, expect, it } from 'vitest'
+import { VERIFIER } from '@/test/fixtures'
 import { PENDING_TTL_MS, savePendingLogin, takePendingLogin } from '../pending'
 
 describe('pending login', () => {
   beforeEach(() => localStorage.clear())
 
   it('is read once, then gone', () => {
-    savePendingLogin(localStorage, 'STATE', '/profile', 1000)
+    savePendingLogin(
+      localStorage,
+      { verifier: VERIFIER, state: 'STATE', returnTo: '/profile' },
+      1000,
+    )
     expect(takePendingLogin(localStorage, 2000)).toEqual({
+      verifier: VERIFIER,
       state: 'STATE',
       returnTo: '/profile',
       expiresAt: 1000 + PENDING_TTL_MS,
@@ -15,7 +21,7 @@ describe('pending login', () => {
   })
 
   it('expires after ten minutes and is removed anyway', () => {
-    savePendingLogin(localStorage, 'STATE', '/profile', 0)
+    savePendingLogin(localStorage, { verifier: VERIFIER, state: 'STATE', returnTo: '/profile' }, 0)
     expect(takePendingLogin(localStorage, PENDING_TTL_MS)).toBeNull()
     expect(localStorage.length).toBe(0)
   })
@@ -24,6 +30,9 @@ describe('pending login', () => {
     localStorage.setItem('wx-login:pending', '{not json')
     expect(takePendingLogin(localStorage, 0)).toBeNull()
     localStorage.setItem('wx-login:pending', '{"state":1,"returnTo":"/","expiresAt":99}')
+    expect(takePendingLogin(localStorage, 0)).toBeNull()
+    // Saved before logins carried a verifier: unusable, since the server asks for it.
+    localStorage.setItem('wx-login:pending', '{"state":"S","returnTo":"/","expiresAt":99}')
     expect(takePendingLogin(localStorage, 0)).toBeNull()
   })
 })

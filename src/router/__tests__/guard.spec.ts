@@ -1,6 +1,7 @@
 import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createMemoryHistory, createRouter } from 'vue-router'
+import { stateForVerifier } from '@contract'
 import { browser } from '@/auth/login'
 import { useSessionStore } from '@/stores/session'
 import { fakeApi } from '@/test/fake-api'
@@ -54,14 +55,15 @@ describe('router guard', () => {
     expect(requests).toEqual([])
     expect(replace).toHaveBeenCalledTimes(1)
     const url = String(replace.mock.calls[0]?.[0])
-    const state = /&state=([A-Za-z0-9]{32})#wechat_redirect$/.exec(url)?.[1]
+    const pending = JSON.parse(localStorage.getItem('wx-login:pending') ?? '{}')
+    expect(pending).toMatchObject({ returnTo: '/profile?tab=1' })
+    expect(pending.verifier).toMatch(/^[A-Za-z0-9]{43}$/)
+    // The state WeChat carries is derived from the verifier this browser keeps.
+    const state = await stateForVerifier(pending.verifier)
+    expect(pending.state).toBe(state)
     expect(url).toBe(
       `http://127.0.0.1:8899/connect/oauth2/authorize?appid=wxd0e1a2b3c4f5e6d7&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fauth%2Fcallback&response_type=code&scope=snsapi_userinfo&state=${state}#wechat_redirect`,
     )
-    expect(JSON.parse(localStorage.getItem('wx-login:pending') ?? '{}')).toMatchObject({
-      state,
-      returnTo: '/profile?tab=1',
-    })
     expect(router.currentRoute.value.name).not.toBe('profile')
   })
 

@@ -4,7 +4,7 @@ import { LoginFailure } from '@/api/failure'
 import { beginWechatLogin, browser } from '@/auth/login'
 import { savePendingLogin } from '@/auth/pending'
 import { fakeApi } from '@/test/fake-api'
-import { USER } from '@/test/fixtures'
+import { USER, VERIFIER } from '@/test/fixtures'
 import { useSessionStore } from '../session'
 
 async function failureOf(promise: Promise<unknown>): Promise<LoginFailure> {
@@ -69,21 +69,33 @@ describe('session store', () => {
 
   describe('completeLogin', () => {
     it('posts code and state once and resolves to where the user was going', async () => {
-      savePendingLogin(localStorage, 'STATE1', '/profile?tab=2', Date.now())
+      savePendingLogin(
+        localStorage,
+        { verifier: VERIFIER, state: 'STATE1', returnTo: '/profile?tab=2' },
+        Date.now(),
+      )
       const requests = fakeApi({ 'POST /api/auth/wechat': { status: 200, body: { user: USER } } })
       const store = useSessionStore()
       store.receiveCallback({ code: 'CODE1', state: 'STATE1' })
       expect(await store.completeLogin()).toBe('/profile?tab=2')
       expect(store.user).toEqual(USER)
       expect(requests).toEqual([
-        { method: 'POST', url: '/api/auth/wechat', body: { code: 'CODE1', state: 'STATE1' } },
+        {
+          method: 'POST',
+          url: '/api/auth/wechat',
+          body: { code: 'CODE1', state: 'STATE1', verifier: VERIFIER },
+        },
       ])
       expect(localStorage.getItem('wx-login:pending')).toBeNull()
       expect(localStorage.getItem('wx-login:signed-in')).toBe('1')
     })
 
     it('refuses a state this browser did not issue, without calling the API', async () => {
-      savePendingLogin(localStorage, 'MINE', '/profile', Date.now())
+      savePendingLogin(
+        localStorage,
+        { verifier: VERIFIER, state: 'MINE', returnTo: '/profile' },
+        Date.now(),
+      )
       const requests = fakeApi({})
       const store = useSessionStore()
       store.receiveCallback({ code: 'CODE1', state: 'THEIRS' })
@@ -99,7 +111,11 @@ describe('session store', () => {
     })
 
     it('reports access_denied when the user refused, keeping the destination for a retry', async () => {
-      savePendingLogin(localStorage, 'STATE1', '/profile', Date.now())
+      savePendingLogin(
+        localStorage,
+        { verifier: VERIFIER, state: 'STATE1', returnTo: '/profile' },
+        Date.now(),
+      )
       const store = useSessionStore()
       store.receiveCallback({ code: null, state: 'STATE1' })
       expect((await failureOf(store.completeLogin())).code).toBe('access_denied')
@@ -107,7 +123,11 @@ describe('session store', () => {
     })
 
     it('passes on an API error a new code cannot cure', async () => {
-      savePendingLogin(localStorage, 'STATE1', '/profile', Date.now())
+      savePendingLogin(
+        localStorage,
+        { verifier: VERIFIER, state: 'STATE1', returnTo: '/profile' },
+        Date.now(),
+      )
       fakeApi({
         'POST /api/auth/wechat': {
           status: 503,
@@ -132,7 +152,11 @@ describe('session store', () => {
           },
           'POST /api/auth/wechat': { status: 400, body: { error: { code, message: '' } } },
         })
-        savePendingLogin(localStorage, 'STATE1', '/profile?x=1', Date.now())
+        savePendingLogin(
+          localStorage,
+          { verifier: VERIFIER, state: 'STATE1', returnTo: '/profile?x=1' },
+          Date.now(),
+        )
         const first = useSessionStore()
         first.receiveCallback({ code: 'CODE1', state: 'STATE1' })
         expect(await first.completeLogin()).toBeNull()
@@ -151,12 +175,16 @@ describe('session store', () => {
 
     it('a tap on 重新登录 restores the budget for one more automatic retry', async () => {
       localStorage.setItem('wx-login:auto-retry', String(Date.now()))
-      beginWechatLogin('/profile')
+      await beginWechatLogin('/profile')
       expect(localStorage.getItem('wx-login:auto-retry')).toBeNull()
     })
 
     it('continues a signed-in user when the same code comes back as code_used', async () => {
-      savePendingLogin(localStorage, 'STATE1', '/profile', Date.now())
+      savePendingLogin(
+        localStorage,
+        { verifier: VERIFIER, state: 'STATE1', returnTo: '/profile' },
+        Date.now(),
+      )
       localStorage.setItem('wx-login:signed-in', '1')
       fakeApi({
         'POST /api/auth/wechat': {

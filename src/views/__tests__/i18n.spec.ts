@@ -8,7 +8,7 @@ import { chooseLocale, locale } from '@/locales'
 import { installGuards, routes } from '@/router'
 import { useSessionStore } from '@/stores/session'
 import { fakeApi } from '@/test/fake-api'
-import { USER } from '@/test/fixtures'
+import { USER, VERIFIER } from '@/test/fixtures'
 import App from '@/App.vue'
 import SignInView from '../SignInView.vue'
 
@@ -88,13 +88,22 @@ describe('languages', () => {
 
   it('asks WeChat for the profile in the page language', async () => {
     await chooseLocale('zh-TW')
-    savePendingLogin(localStorage, 'STATE1', '/profile', Date.now())
+    savePendingLogin(
+      localStorage,
+      { verifier: VERIFIER, state: 'STATE1', returnTo: '/profile' },
+      Date.now(),
+    )
     useSessionStore().receiveCallback({ code: 'CODE1', state: 'STATE1' })
     const requests = fakeApi({ 'POST /api/auth/wechat': { status: 200, body: { user: USER } } })
     const router = createRouter({ history: createMemoryHistory(), routes })
     await router.push('/auth/callback')
     mount(SignInView, { global: { plugins: [router] } })
     await flushPromises()
-    expect(requests[0]?.body).toEqual({ code: 'CODE1', state: 'STATE1', lang: 'zh_TW' })
+    expect(requests[0]?.body).toEqual({
+      code: 'CODE1',
+      state: 'STATE1',
+      verifier: VERIFIER,
+      lang: 'zh_TW',
+    })
   })
 })

@@ -6,7 +6,7 @@ import { browser } from '@/auth/login'
 import { savePendingLogin } from '@/auth/pending'
 import { useSessionStore } from '@/stores/session'
 import { fakeApi } from '@/test/fake-api'
-import { USER } from '@/test/fixtures'
+import { USER, VERIFIER } from '@/test/fixtures'
 import { routes } from '@/router'
 import HomeView from '../HomeView.vue'
 import ProfileView from '../ProfileView.vue'
@@ -97,6 +97,21 @@ describe('views', () => {
       expect(router.currentRoute.value.name).toBe('home')
     })
 
+    it('退出所有设备 ends every session with DELETE /api/sessions and goes home', async () => {
+      useSessionStore().user = USER
+      localStorage.setItem('wx-login:signed-in', '1')
+      const requests = fakeApi({ 'DELETE /api/sessions': { status: 204 } })
+      const { wrapper, router } = await mountAt(ProfileView, '/profile')
+      const button = wrapper.get('[data-testid=sign-out-everywhere]')
+      expect(button.text()).toBe('退出所有设备')
+      await button.trigger('click')
+      await flushPromises()
+      expect(requests.map((r) => `${r.method} ${r.url}`)).toEqual(['DELETE /api/sessions'])
+      expect(router.currentRoute.value.name).toBe('home')
+      expect(useSessionStore().user).toBeNull()
+      expect(localStorage.getItem('wx-login:signed-in')).toBeNull()
+    })
+
     it('刷新资料 re-reads the profile and says so', async () => {
       useSessionStore().user = USER
       const requests = fakeApi({
@@ -128,7 +143,8 @@ describe('views', () => {
       const button = wrapper.get('button.weui-btn_primary')
       await button.trigger('click')
       await flushPromises()
-      expect(replace).toHaveBeenCalledTimes(1)
+      await vi.waitFor(() => expect(replace).toHaveBeenCalledTimes(1))
+      await flushPromises()
       expect(String(replace.mock.calls[0]?.[0])).toMatch(
         /^http:\/\/127\.0\.0\.1:8899\/connect\/oauth2\/authorize\?/,
       )
@@ -160,7 +176,11 @@ describe('views', () => {
 
   describe('SignInView', () => {
     it('shows 正在登录… while the code is exchanged, then goes where the user was going', async () => {
-      savePendingLogin(localStorage, 'STATE1', '/profile', Date.now())
+      savePendingLogin(
+        localStorage,
+        { verifier: VERIFIER, state: 'STATE1', returnTo: '/profile' },
+        Date.now(),
+      )
       useSessionStore().receiveCallback({ code: 'CODE1', state: 'STATE1' })
       fakeApi({ 'POST /api/auth/wechat': { status: 200, body: { user: USER } } })
       const { wrapper, router } = await mountAt(SignInView, '/auth/callback')
@@ -171,7 +191,11 @@ describe('views', () => {
 
     it('explains a refusal and retries through WeChat on 重新登录', async () => {
       const replace = vi.spyOn(browser, 'replace').mockImplementation(() => {})
-      savePendingLogin(localStorage, 'STATE1', '/profile', Date.now())
+      savePendingLogin(
+        localStorage,
+        { verifier: VERIFIER, state: 'STATE1', returnTo: '/profile' },
+        Date.now(),
+      )
       useSessionStore().receiveCallback({ code: null, state: 'STATE1' })
       const { wrapper } = await mountAt(SignInView, '/auth/callback')
       await flushPromises()
@@ -181,7 +205,9 @@ describe('views', () => {
       )
       expect(replace).not.toHaveBeenCalled()
       await wrapper.get('button.weui-btn_primary').trigger('click')
-      expect(replace).toHaveBeenCalledTimes(1)
+      await flushPromises()
+      await vi.waitFor(() => expect(replace).toHaveBeenCalledTimes(1))
+      await flushPromises()
       expect(String(replace.mock.calls[0]?.[0])).toMatch(
         /^http:\/\/127\.0\.0\.1:8899\/connect\/oauth2\/authorize\?appid=wxd0e1a2b3c4f5e6d7&/,
       )
@@ -189,7 +215,11 @@ describe('views', () => {
     })
 
     it('shows the server error page for misconfiguration, with no retry', async () => {
-      savePendingLogin(localStorage, 'STATE1', '/profile', Date.now())
+      savePendingLogin(
+        localStorage,
+        { verifier: VERIFIER, state: 'STATE1', returnTo: '/profile' },
+        Date.now(),
+      )
       useSessionStore().receiveCallback({ code: 'CODE1', state: 'STATE1' })
       fakeApi({
         'POST /api/auth/wechat': {
