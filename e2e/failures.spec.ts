@@ -64,7 +64,7 @@ test('the same callback arriving twice signs in once and never shows 40163', asy
   })
   await consent(page)
   await expectProfilePage(page)
-  expect(callbackUrl).toMatch(/code=[0-9A-Za-z]{32}&state=[0-9A-Za-z]{32}$/)
+  expect(callbackUrl).toMatch(/code=[0-9A-Za-z]{32}&state=[0-9a-f]{64}$/)
 
   // WeChat calling back twice, or Back/refresh replaying the callback URL.
   await page.goto(callbackUrl)
