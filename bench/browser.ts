@@ -34,11 +34,11 @@ export async function disableCache(page: Page): Promise<CDPSession> {
 }
 
 /**
- * Opens the app's /profile unsigned, which goes to WeChat, and taps 允许. The consent sheet's
- * answer is intercepted so the browser parks on about:blank instead of following it: the
- * caller navigates to the callback (the app's, or a reference's with the same query) itself.
+ * Opens `start` (the app's or the floor's /profile) unsigned, which goes to WeChat, and taps
+ * 允许. The consent sheet's answer is intercepted so the browser parks on about:blank instead
+ * of following it: the caller opens the callback itself.
  */
-export async function consentAndHoldCallback(page: Page): Promise<URL> {
+export async function consentAndHoldCallback(page: Page, start: string): Promise<URL> {
   const confirm = `${EMULATOR_URL}/connect/oauth2/authorize/confirm`
   let callback = ''
   await page.route(confirm, async (route) => {
@@ -46,14 +46,15 @@ export async function consentAndHoldCallback(page: Page): Promise<URL> {
     callback = ((await response.json()) as { redirect: string }).redirect
     await route.fulfill({ response, json: { redirect: 'about:blank' } })
   })
-  await page.goto('/profile')
+  await page.goto(start)
   await page.getByRole('button', { name: '允许' }).click()
   await page.waitForURL('about:blank')
   await page.unroute(confirm)
-  if (!callback.startsWith(`${APP_URL}/auth/callback?code=`)) {
+  const url = new URL(callback)
+  if (url.origin !== APP_URL || !url.pathname.endsWith('/auth/callback')) {
     throw new Error(`unexpected callback ${callback}`)
   }
-  return new URL(callback)
+  return url
 }
 
 /** The emulator's control API, over HTTP as the e2e tests drive it. */

@@ -16,11 +16,11 @@ const UPSTREAM_DELAY_MS = 100
 export const SIDES = ['app', 'floor', 'limit'] as const
 export type Side = (typeof SIDES)[number]
 
-/** Where each side's callback is; the query is WeChat's redirect's. */
-const CALLBACK_PATH: Record<Side, string> = {
-  app: '/auth/callback',
-  floor: `${FLOOR_BASE}/auth/callback`,
-  limit: LIMIT_CALLBACK,
+/** The floor starts the limit page's sign-in too: the page has no code to start one. */
+const START: Record<Side, string> = {
+  app: '/profile',
+  floor: `${FLOOR_BASE}/profile`,
+  limit: `${FLOOR_BASE}/profile`,
 }
 
 export type CallbackTimes = Record<Side, { median: number; samples: number[] }>
@@ -46,7 +46,7 @@ async function runOnce(browser: Browser, side: Side): Promise<number> {
   const context = await newWechatContext(browser)
   try {
     const page = await context.newPage()
-    const callback = await consentAndHoldCallback(page)
+    const callback = await consentAndHoldCallback(page, START[side])
     await page.addInitScript({ content: NICKNAME_WATCH })
     // Cache off: a cold load for every side alike.
     const cdp = await disableCache(page)
@@ -57,7 +57,8 @@ async function runOnce(browser: Browser, side: Side): Promise<number> {
       downloadThroughput: (THROTTLE.kbps * 1000) / 8,
       uploadThroughput: (THROTTLE.kbps * 1000) / 8,
     })
-    await page.goto(`${CALLBACK_PATH[side]}${callback.search}`, { waitUntil: 'commit' })
+    const target = side === 'limit' ? `${LIMIT_CALLBACK}${callback.search}` : callback.href
+    await page.goto(target, { waitUntil: 'commit' })
     // Polled every 50 ms, not every frame: the time itself comes from the observer, and
     // per-frame polling would take main-thread time from the page being measured.
     await page

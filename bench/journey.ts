@@ -69,8 +69,8 @@ async function load(page: Page, path: string, ready: 'nickname' | 'heading'): Pr
 
 /**
  * The JS and CSS of three page loads of a site (the app at `/`, the floor app at /floor/):
- * the home page in a fresh context; then, in another, a real sign-in through the emulator's
- * consent, landing on the site's callback, and a second load of /profile signed in. The
+ * the home page in a fresh context; then, in another, a real sign-in started by the site's
+ * /profile and consented on the emulator, landing on the site's callback, and a second load of /profile signed in. The
  * requests of the app's sign-in are the round-trip figures.
  */
 export async function measureJourney(
@@ -94,13 +94,13 @@ export async function measureJourney(
     const page = await context.newPage()
     await disableCache(page)
     const log = recordRequests(page)
-    const callback = await consentAndHoldCallback(page)
+    const callback = await consentAndHoldCallback(page, `${base}/profile`)
     const toWechat = log.findIndex(isWechat)
     const apiBeforeWechat = log.slice(0, toWechat).filter(isApi)
 
     let at = log.length
     let collector = collectAssets(page)
-    await page.goto(`${base}/auth/callback${callback.search}`)
+    await page.goto(callback.href)
     await page.getByTestId('nickname').waitFor()
     const apiCallbackToProfile = log.slice(at).filter(isApi)
     await page.waitForLoadState('networkidle')

@@ -8,7 +8,7 @@ import { promisify } from 'node:util'
 import { createGzip } from 'node:zlib'
 import { build } from 'vite'
 import { emulatorEnv } from '../scripts/emulator-env.ts'
-import { BENCH_DIR, FLOOR_BASE, PROJECT_DIR, RESULTS_DIR } from './paths.ts'
+import { BENCH_DIR, EMULATOR_URL, FLOOR_BASE, PROJECT_DIR, RESULTS_DIR } from './paths.ts'
 
 /** A process this run started, killed as a group so npx's children go with it. */
 export interface Started {
@@ -129,6 +129,10 @@ export async function copySite(): Promise<string> {
     },
   })
   await promisify(execFile)('cp', ['-al', join(PROJECT_DIR, 'node_modules'), site])
+  // As any Vite app takes its settings: VITE_ variables at build time.
+  const wechat = emulatorEnv(EMULATOR_URL)
+  process.env.VITE_WECHAT_APPID = wechat.WECHAT_APPID
+  process.env.VITE_WECHAT_OAUTH_URL = wechat.WECHAT_OAUTH_URL
   // public/ is copied into dist/ as it is by the app's build.
   await build({
     configFile: join(BENCH_DIR, 'floor', 'vite.config.ts'),

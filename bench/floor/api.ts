@@ -1,11 +1,8 @@
 import axios from 'axios'
+import type { LoginRequest, SessionUser, UserResponse } from '../../contract/index.ts'
 
-export interface User {
-  openid: string
-  nickname: string
-}
+export const signIn = (body: LoginRequest) =>
+  axios.post<UserResponse>('/api/auth/wechat', body).then((r): SessionUser => r.data.user)
 
-export const signIn = (code: string, state: string) =>
-  axios.post<{ user: User }>('/api/auth/wechat', { code, state }).then((r) => r.data.user)
-
-export const getSession = () => axios.get<{ user: User }>('/api/session').then((r) => r.data.user)
+export const getSession = () =>
+  axios.get<UserResponse>('/api/session').then((r): SessionUser => r.data.user)

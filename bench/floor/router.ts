@@ -1,4 +1,5 @@
 import { createRouter, createWebHistory } from 'vue-router'
+import { startLogin } from './auth.ts'
 import { useSessionStore } from './store.ts'
 
 export const router = createRouter({
@@ -20,6 +21,8 @@ router.beforeEach(async (to) => {
   }
   if (to.name === 'profile' && !session.user) {
     await session.restore()
-    if (!session.user) return { name: 'home' }
+    if (session.user) return true
+    await startLogin()
+    return false
   }
 })
