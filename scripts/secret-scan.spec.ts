@@ -7,12 +7,15 @@ import { EMULATOR_APPID } from '../emulator/defaults.ts'
 import type { Emulator } from '../emulator/server.ts'
 import { obtainCode, startEmulator } from '../emulator/test-support/index.ts'
 import {
+  handleNotFound,
   handleSession,
   handleSessionRefresh,
+  handleSessions,
   handleWechatLogin,
   type HandlerEnv,
 } from '../netlify/lib/handlers.ts'
 import { startBlobs } from '../netlify/test-support/blobs.ts'
+import { loginRequest } from '../netlify/test-support/login.ts'
 
 /** Known values that must never leave the server: if one shows up, a secret leaked. */
 const APPSECRET = 'CanaryAppSecret0000000000000001'
@@ -77,29 +80,17 @@ describe('secret scan', () => {
         })[name],
       stores: blobs.stores,
     }
-    const post = (body: unknown) =>
-      new Request('https://app.example/api/auth/wechat', {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify(body),
-      })
+    const post = loginRequest
     const responses: Response[] = []
-    const signedIn = await handleWechatLogin(
-      post({ code: await obtainCode(emulator), state: 's' }),
-      env,
-    )
+    const signedIn = await handleWechatLogin(post(await obtainCode(emulator)), env)
     expect(signedIn.status).toBe(200)
     const cookie = (signedIn.headers.get('set-cookie') ?? '').split(';')[0] ?? ''
     responses.push(signedIn)
-    responses.push(await handleWechatLogin(post({ code: 'A'.repeat(32), state: 's' }), env))
+    responses.push(await handleWechatLogin(post('A'.repeat(32)), env))
     emulator.addFault({ endpoint: 'access_token', errcode: 40125 })
-    responses.push(
-      await handleWechatLogin(post({ code: await obtainCode(emulator), state: 's' }), env),
-    )
+    responses.push(await handleWechatLogin(post(await obtainCode(emulator)), env))
     emulator.addFault({ endpoint: 'userinfo', body: `{"secret":"${APPSECRET}"` })
-    responses.push(
-      await handleWechatLogin(post({ code: await obtainCode(emulator), state: 's' }), env),
-    )
+    responses.push(await handleWechatLogin(post(await obtainCode(emulator)), env))
     responses.push(
       await handleSession(
         new Request('https://app.example/api/session', { headers: { cookie } }),
@@ -115,13 +106,25 @@ describe('secret scan', () => {
         env,
       ),
     )
+    const other = (await handleWechatLogin(post(await obtainCode(emulator)), env)).headers
+    const otherCookie = (other.get('set-cookie') ?? '').split(';')[0] ?? ''
     responses.push(
       await handleSession(
         new Request('https://app.example/api/session', { method: 'DELETE', headers: { cookie } }),
         env,
       ),
     )
-    expect(responses.map((r) => r.status)).toEqual([200, 400, 500, 502, 200, 200, 204])
+    responses.push(
+      await handleSessions(
+        new Request('https://app.example/api/sessions', {
+          method: 'DELETE',
+          headers: { cookie: otherCookie },
+        }),
+        env,
+      ),
+    )
+    responses.push(await handleNotFound(env))
+    expect(responses.map((r) => r.status)).toEqual([200, 400, 500, 502, 200, 200, 204, 204, 404])
     for (const response of responses) {
       const text = `${[...response.headers].join('\n')}\n${await response.text()}`
       expect(text).not.toContain(APPSECRET)

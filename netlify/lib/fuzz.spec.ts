@@ -8,13 +8,15 @@ import {
   API_ERROR_STATUS,
   CODE_PATTERN,
   STATE_PATTERN,
+  stateForVerifier,
+  VERIFIER_PATTERN,
   type ApiErrorCode,
   type SessionUser,
 } from '../../contract/index.ts'
 import authWechat from '../functions/auth-wechat.ts'
 import session from '../functions/session.ts'
 import { deriveKey } from './keys.ts'
-import { sealSession, SESSION_TTL_S } from './session.ts'
+import { newSessionId, sealSession, SESSION_TTL_S } from './session.ts'
 import { testUser } from '../test-support/users.ts'
 
 /**
@@ -48,7 +50,11 @@ const JSONISH = '{}[]":,\'\\ \t\n0123456789.eE+-abcdeflnrstuNI/*#'
 const ODD = ' %#&\'"<>/\\;+-_.=?\t\n\r\0é中😀\u200f\u202e\u200b\ufeff'
 
 const alnum = (min = 1, max = 32) => draw(ALNUM, int(min, max))
-const loginBody = (code = alnum(), state = alnum(1, 16)) => JSON.stringify({ code, state })
+const VERIFIER = alnum(43, 128)
+const STATE = await stateForVerifier(VERIFIER)
+/** A login from the browser that asked for the code, unless told another state. */
+const loginBody = (code = alnum(), state = STATE) =>
+  JSON.stringify({ code, state, verifier: VERIFIER })
 
 /** What the handler must accept: used only to keep generated mutations malformed. */
 function isWellFormedLogin(text: string): boolean {
@@ -56,12 +62,14 @@ function isWellFormedLogin(text: string): boolean {
     // Node's Request.text() drops leading byte order marks before the handler sees the text.
     const value: unknown = JSON.parse(text.replace(/^\ufeff+/, ''))
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
-    const { code, state } = value as Record<string, unknown>
+    const { code, state, verifier } = value as Record<string, unknown>
     return (
       typeof code === 'string' &&
       CODE_PATTERN.test(code) &&
       typeof state === 'string' &&
-      STATE_PATTERN.test(state)
+      STATE_PATTERN.test(state) &&
+      typeof verifier === 'string' &&
+      VERIFIER_PATTERN.test(verifier)
     )
   } catch {
     return false
@@ -511,10 +519,11 @@ const BAD_VALUES: unknown[] = [
   '\u212a',
   '\ud800',
 ]
-function fields(code: unknown, state: unknown): string {
+function fields(code: unknown, state: unknown, verifier: unknown = VERIFIER): string {
   const body: Record<string, unknown> = {}
   if (code !== MISSING) body.code = code
   if (state !== MISSING) body.state = state
+  if (verifier !== MISSING) body.verifier = verifier
   return JSON.stringify(body)
 }
 const label = (value: unknown) => (value === MISSING ? 'missing' : show(value, 32))
@@ -526,15 +535,20 @@ for (const value of BAD_VALUES) {
   const text = fields(alnum(), value)
   add('state', label(value), 'bad_request', () => request({ body: text }), { message: /^state / })
 }
-for (let n = 0; n < 30; n++) {
-  const good = alnum(1, 40)
-  const at = int(0, good.length)
-  const bad = good.slice(0, at) + draw(ODD, int(1, 3)) + good.slice(at)
-  const inCode = n % 2 === 0
-  const text = inCode ? fields(bad, alnum()) : fields(alnum(), bad)
-  add(`random odd ${inCode ? 'code' : 'state'}`, show(bad, 40), 'bad_request', () =>
-    request({ body: text }),
-  )
+for (const value of [...BAD_VALUES, 'A'.repeat(42), 'A'.repeat(129), `${VERIFIER.slice(1)}-`]) {
+  const text = fields(alnum(), STATE, value)
+  add('verifier', label(value), 'bad_request', () => request({ body: text }), {
+    message: /^verifier /,
+  })
+}
+// Well-formed, but not from the browser that asked: nothing is exchanged.
+for (let n = 0; n < 10; n++) {
+  // Another browser's verifier with this state, or this verifier with another state.
+  const text =
+    n % 2 === 0 ? fields(alnum(), STATE, alnum(43, 128)) : fields(alnum(), alnum(1, 128), VERIFIER)
+  add('state binding', show(text, 64), 'state_invalid', () => request({ body: text }), {
+    message: /^the state does not come from this verifier$/,
+  })
 }
 
 // Extra fields alongside a bad code or state; none of them may stand in for the real ones.
@@ -574,7 +588,10 @@ add('headers', '16 KiB cookie, GET', 'method_not_allowed', () =>
 
 // GET /api/session with a cookie that is not a session of ours: 401, never 5xx.
 const USER: SessionUser = testUser({ openid: `o${draw(BASE64URL, 27)}` })
+/** The session cookie's name on https, where these requests go. */
+const NAME = '__Host-wx_session'
 const nowS = () => Math.floor(Date.now() / 1000)
+const claims = (authTime = nowS()) => ({ user: USER, sid: newSessionId(), authTime })
 const DEV_SECRETS = { current: DEV_SESSION_SECRET, previous: [] }
 const key = (secret: string) => deriveKey(secret, 'session')
 const getSession = (cookie: string | null) => () =>
@@ -584,7 +601,7 @@ const getSessionWith = (token: () => Promise<string>) => async () =>
     url: SESSION_URL,
     method: 'GET',
     type: null,
-    headers: { cookie: `wx_session=${await token()}` },
+    headers: { cookie: `${NAME}=${await token()}` },
   })
 const COOKIES = [
   '',
@@ -612,7 +629,7 @@ const COOKIES = [
   MANY_COOKIES,
   `${MANY_COOKIES}; wx_session=${draw(BASE64URL, 200)}`,
 ]
-for (const cookie of COOKIES) {
+for (const cookie of COOKIES.map((text) => text.replace(/\bwx_session\b/g, NAME))) {
   add('session cookie', show(cookie), 'not_signed_in', getSession(cookie), { endpoint: 'session' })
 }
 add('session cookie', 'no cookie header', 'not_signed_in', getSession(null), {
@@ -620,27 +637,36 @@ add('session cookie', 'no cookie header', 'not_signed_in', getSession(null), {
 })
 for (let n = 0; n < 12; n++) {
   const token = Array.from({ length: int(1, 6) }, () => draw(BASE64URL, int(0, 60))).join('.')
-  add(
-    'session cookie',
-    `random ${show(token)}`,
-    'not_signed_in',
-    getSession(`wx_session=${token}`),
-    {
-      endpoint: 'session',
-    },
-  )
+  add('session cookie', `random ${show(token)}`, 'not_signed_in', getSession(`${NAME}=${token}`), {
+    endpoint: 'session',
+  })
 }
 const signed = {
   'sealed with a foreign secret': () =>
-    sealSession(USER, { current: `${DEV_SESSION_SECRET}-elsewhere`, previous: [] }, nowS()),
-  'expired a minute ago': () => sealSession(USER, DEV_SECRETS, nowS() - SESSION_TTL_S - 60),
+    sealSession(claims(), { current: `${DEV_SESSION_SECRET}-elsewhere`, previous: [] }, nowS()),
+  'expired a minute ago': () => {
+    const then = nowS() - SESSION_TTL_S - 60
+    return sealSession(claims(then), DEV_SECRETS, then)
+  },
   'ciphertext tampered': async () => {
-    const parts = (await sealSession(USER, DEV_SECRETS, nowS())).split('.')
+    const parts = (await sealSession(claims(), DEV_SECRETS, nowS())).split('.')
     const cipher = parts[3] ?? ''
     parts[3] = (cipher.startsWith('A') ? 'B' : 'A') + cipher.slice(1)
     return parts.join('.')
   },
-  'tag cut short': async () => (await sealSession(USER, DEV_SECRETS, nowS())).slice(0, -4),
+  'tag cut short': async () => (await sealSession(claims(), DEV_SECRETS, nowS())).slice(0, -4),
+  'without a session id': async () =>
+    new EncryptJWT({ user: USER, auth_time: nowS() })
+      .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .encrypt(await key(DEV_SESSION_SECRET)),
+  'signed in an hour from now': async () =>
+    new EncryptJWT({ user: USER, sid: newSessionId(), auth_time: nowS() + 3600 })
+      .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
+      .setIssuedAt(nowS() + 3600)
+      .setExpirationTime('2h')
+      .encrypt(await key(DEV_SESSION_SECRET)),
   'without a user': async () =>
     new EncryptJWT({ sub: 'o1' })
       .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
@@ -659,7 +685,7 @@ for (const [what, token] of Object.entries(signed)) {
 }
 add(
   'session cookie',
-  'junk wx_session before a valid one',
+  `junk ${NAME} before a valid one`,
   'not_signed_in',
   async () =>
     request({
@@ -667,8 +693,21 @@ add(
       method: 'GET',
       type: null,
       headers: {
-        cookie: `wx_session=junk; wx_session=${await sealSession(USER, DEV_SECRETS, nowS())}`,
+        cookie: `${NAME}=junk; ${NAME}=${await sealSession(claims(), DEV_SECRETS, nowS())}`,
       },
+    }),
+  { endpoint: 'session' },
+)
+add(
+  'session cookie',
+  'a valid session under the plain name, which a sibling subdomain can set',
+  'not_signed_in',
+  async () =>
+    request({
+      url: SESSION_URL,
+      method: 'GET',
+      type: null,
+      headers: { cookie: `wx_session=${await sealSession(claims(), DEV_SECRETS, nowS())}` },
     }),
   { endpoint: 'session' },
 )
@@ -770,14 +809,19 @@ describe(`well-formed logins with an unknown code (seed ${SEED})`, () => {
     {
       label: '128-char code',
       type: 'application/json',
-      body: loginBody(alnum(128, 128), alnum(128, 128)),
+      body: loginBody(alnum(128, 128)),
     },
     { label: 'random code', type: 'application/json', body: loginBody() },
     { label: 'upper-case type', type: 'APPLICATION/JSON; CHARSET=UTF-8', body: loginBody() },
     {
       label: 'extra fields',
       type: 'application/json',
-      body: JSON.stringify({ code: alnum(), state: alnum(), extra: [1, { a: null }] }),
+      body: JSON.stringify({
+        code: alnum(),
+        state: STATE,
+        verifier: VERIFIER,
+        extra: [1, { a: null }],
+      }),
     },
     // RFC 8259 §8.1 lets a parser ignore one byte order mark; fetch's text() drops it.
     { label: 'one BOM', type: 'application/json', body: `\ufeff${loginBody()}` },
@@ -795,7 +839,7 @@ describe(`well-formed logins with an unknown code (seed ${SEED})`, () => {
 
 describe('DELETE /api/session with junk', () => {
   it.each([
-    ['a junk cookie', { cookie: `wx_session=${draw(BASE64URL, 64)}` }, null],
+    ['a junk cookie', { cookie: `${NAME}=${draw(BASE64URL, 64)}` }, null],
     ['a 16 KiB cookie', { cookie: HUGE_COOKIE }, null],
     ['a junk body', {}, '{"code":'],
     ['a 1 MiB body', {}, 'x'.repeat(1 << 20)],
@@ -806,6 +850,6 @@ describe('DELETE /api/session with junk', () => {
     )
     expect(response.status).toBe(204)
     expect(await response.text()).toBe('')
-    expect(response.headers.get('set-cookie')).toMatch(/^wx_session=; .*Max-Age=0/)
+    expect(response.headers.get('set-cookie')).toMatch(/^__Host-wx_session=; .*Max-Age=0/)
   })
 })

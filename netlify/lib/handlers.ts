@@ -1,5 +1,5 @@
 import type { Context } from '@netlify/functions'
-import type { SessionUser, UserResponse } from '../../contract/index.ts'
+import type { UserResponse } from '../../contract/index.ts'
 import { ConfigError, loadConfig, loadSessionSecrets, type SessionSecrets } from './config.ts'
 import {
   ApiError,
@@ -9,17 +9,19 @@ import {
   readLoginRequest,
   requireMethod,
 } from './http.ts'
-import { signInWithCode } from './login.ts'
+import { requireOwnState, signInWithCode } from './login.ts'
 import { refreshProfile } from './refresh.ts'
+import { isRevoked, revokeAllSessions, revokeSession } from './revocations.ts'
 import {
   clearedSessionCookie,
+  newSessionId,
   openSession,
-  readCookie,
+  readSessionCookie,
   sealSession,
   sessionCookie,
   shouldRotate,
-  SESSION_COOKIE,
   type Session,
+  type SessionClaims,
 } from './session.ts'
 import { siteStores, type StoreFactory } from './stores.ts'
 import { deleteTokens, grantTokens, sealTokens } from './tokens.ts'
@@ -125,31 +127,53 @@ export function defineHandler(
   }
 }
 
+/** The session the request's cookie holds, revoked or not; null without one. */
 function readSession(request: Request, secrets: SessionSecrets, frame: Frame) {
-  return openSession(readCookie(request.headers.get('cookie'), SESSION_COOKIE), secrets, frame.nowS)
+  return openSession(readSessionCookie(request), secrets, frame.nowS)
 }
 
-async function currentSession(request: Request, secrets: SessionSecrets, frame: Frame) {
+const notSignedIn = () => new ApiError('not_signed_in', 'not signed in')
+
+async function openedSession(request: Request, secrets: SessionSecrets, frame: Frame) {
   const session = await readSession(request, secrets, frame)
-  if (!session) throw new ApiError('not_signed_in', 'not signed in')
+  if (!session) throw notSignedIn()
   return session
 }
 
-/** The user, with a session cookie sealed now; `authTime` is when they signed in. */
+/**
+ * The request's session, refused when it was ended; a Blobs outage refuses it too, since
+ * nothing may act on a session that cannot be checked.
+ */
+async function liveSession(request: Request, secrets: SessionSecrets, frame: Frame) {
+  const session = await openedSession(request, secrets, frame)
+  let ended: boolean
+  try {
+    ended = await isRevoked(frame.stores('sessions'), session)
+  } catch (cause) {
+    throw new ApiError('internal', 'the session cannot be checked now', { cause })
+  }
+  if (ended) throw notSignedIn()
+  return session
+}
+
+/** The claims answered with a session cookie sealed now. */
 async function withSession(
-  user: SessionUser,
+  claims: SessionClaims,
   secrets: SessionSecrets,
   frame: Frame,
-  authTime = frame.nowS,
 ): Promise<Response> {
-  const sealed = await sealSession(user, secrets, frame.nowS, authTime)
-  const body: UserResponse = { user }
+  const sealed = await sealSession(claims, secrets, frame.nowS)
+  const body: UserResponse = { user: claims.user }
   return json(body, 200, { 'Set-Cookie': sessionCookie(sealed, frame.url) })
 }
 
-/** `POST /api/auth/wechat`: `{ code, state }` → the user, and a session cookie. */
+/**
+ * `POST /api/auth/wechat`: `{ code, state, verifier }` → the user, and a new session's
+ * cookie.
+ */
 export const handleWechatLogin = defineHandler(['POST'], async (request, frame) => {
   const input = await readLoginRequest(request)
+  await requireOwnState(input)
   const config = loadConfig(frame.env.env)
   const { user, token } = await signInWithCode(input.code, {
     config,
@@ -167,24 +191,41 @@ export const handleWechatLogin = defineHandler(['POST'], async (request, frame) 
       await sealTokens(config.secrets, grantTokens(token, frame.nowMs)),
     ),
   )
-  return withSession(user, config.secrets, frame)
+  return withSession({ user, sid: newSessionId(), authTime: frame.nowS }, config.secrets, frame)
 })
 
 /**
  * `GET /api/session` → the signed-in user, re-issuing the cookie at most hourly so an
- * active user stays signed in; `DELETE /api/session` → signed out, tokens forgotten. Both
- * need the session secrets alone.
+ * active user stays signed in; `DELETE /api/session` → signed out: this session ended,
+ * tokens forgotten. Both need the session secrets alone.
  */
 export const handleSession = defineHandler(['GET', 'DELETE'], async (request, frame) => {
   if (request.method === 'DELETE') return signOut(request, frame)
   const secrets = loadSessionSecrets(frame.env.env)
-  const session = await currentSession(request, secrets, frame)
-  if (!shouldRotate(session, frame.nowS)) return json({ user: session.user } satisfies UserResponse)
-  return withSession(session.user, secrets, frame, session.authTime)
+  const session = await openedSession(request, secrets, frame)
+  let checked = true
+  try {
+    if (await isRevoked(frame.stores('sessions'), session)) throw notSignedIn()
+  } catch (error) {
+    if (error instanceof ApiError) throw error
+    // Open in an outage: it shows only the cookie's own profile; a 401 signs everyone out.
+    console.error(`[${frame.env.requestId ?? '-'}] session check failed:`, error)
+    checked = false
+  }
+  // An unchecked cookie is answered, never renewed.
+  if (!checked || !shouldRotate(session, frame.nowS)) {
+    return json({ user: session.user } satisfies UserResponse)
+  }
+  return withSession(session, secrets, frame)
 })
 
-/** Always clears the cookie: no setting it does not need, not even a missing secret, stops it. */
+/**
+ * Always clears the cookie: no setting it does not need, not even a missing secret, stops it.
+ * The session is revoked before the answer, so that once it says 204 no copy of the cookie
+ * opens it; a copy already revoked forgets nothing of a later sign-in's grant.
+ */
 async function signOut(request: Request, frame: Frame): Promise<Response> {
+  const cleared = { 'Set-Cookie': clearedSessionCookie(frame.url) }
   let session: Session | null = null
   try {
     session = await readSession(request, loadSessionSecrets(frame.env.env), frame)
@@ -194,17 +235,43 @@ async function signOut(request: Request, frame: Frame): Promise<Response> {
       `[${frame.env.requestId ?? '-'}] misconfigured: set ${error.variable}: ${error.message}`,
     )
   }
-  if (session) {
-    const { openid } = session.user
-    frame.bookkeep('token deletion', () => deleteTokens(frame.stores, openid, frame.nowMs))
+  if (!session) return noContent(cleared)
+  const { user, sid } = session
+  try {
+    const store = frame.stores('sessions')
+    if (await isRevoked(store, session)) return noContent(cleared)
+    await revokeSession(store, user.openid, sid, frame.nowS)
+  } catch (cause) {
+    const failed = errorResponse(
+      new ApiError('internal', 'the session could not be ended', { cause }),
+      frame.env.requestId,
+    )
+    failed.headers.append('Set-Cookie', cleared['Set-Cookie'])
+    return failed
   }
-  return noContent({ 'Set-Cookie': clearedSessionCookie(frame.url) })
+  frame.bookkeep('token deletion', () => deleteTokens(frame.stores, user.openid, frame.nowMs))
+  return noContent(cleared)
 }
 
-/** `POST /api/session/refresh` → the profile re-read from WeChat with the stored grant. */
+/**
+ * `DELETE /api/sessions` (退出所有设备) → every session of the signed-in user ended, this one
+ * included, and their tokens forgotten.
+ */
+export const handleSessions = defineHandler(['DELETE'], async (request, frame) => {
+  const session = await liveSession(request, loadSessionSecrets(frame.env.env), frame)
+  const { openid } = session.user
+  await revokeAllSessions(frame.stores('sessions'), openid, frame.nowS)
+  frame.bookkeep('token deletion', () => deleteTokens(frame.stores, openid, frame.nowMs))
+  return noContent({ 'Set-Cookie': clearedSessionCookie(frame.url) })
+})
+
+/**
+ * `POST /api/session/refresh` → the profile re-read from WeChat with the stored grant; never
+ * for a session that was ended or cannot be checked.
+ */
 export const handleSessionRefresh = defineHandler(['POST'], async (request, frame) => {
   const config = loadConfig(frame.env.env)
-  const session = await currentSession(request, config.secrets, frame)
+  const session = await liveSession(request, config.secrets, frame)
   const user = await refreshProfile(session.user, {
     config,
     fetch: frame.env.fetch,
@@ -212,5 +279,10 @@ export const handleSessionRefresh = defineHandler(['POST'], async (request, fram
     now: frame.nowMs,
     bookkeep: frame.bookkeep,
   })
-  return withSession(user, config.secrets, frame, session.authTime)
+  return withSession({ ...session, user }, config.secrets, frame)
 })
+
+/** Any other `/api/*` path, with any method: the API's error body, never the SPA's page. */
+export async function handleNotFound(env: Pick<HandlerEnv, 'requestId'>): Promise<Response> {
+  return errorResponse(new ApiError('not_found', 'no such api endpoint'), env.requestId)
+}

@@ -20,24 +20,56 @@ async function rejection(promise: Promise<unknown>): Promise<ApiError> {
   return error
 }
 
+const V = 'v'.repeat(43)
+
 describe('readLoginRequest', () => {
-  it('returns code and state, ignoring other fields', async () => {
-    const input = await readLoginRequest(post('{"code":"abc123","state":"XyZ09","extra":true}'))
-    expect(input).toEqual({ code: 'abc123', state: 'XyZ09' })
+  it('returns code, state and verifier, ignoring other fields', async () => {
+    const input = await readLoginRequest(
+      post(`{"code":"abc123","state":"XyZ09","verifier":"${V}","extra":true}`),
+    )
+    expect(input).toEqual({ code: 'abc123', state: 'XyZ09', verifier: V })
   })
 
   it('passes on a known lang and refuses another', async () => {
-    const input = await readLoginRequest(post('{"code":"a","state":"b","lang":"zh_TW"}'))
-    expect(input).toEqual({ code: 'a', state: 'b', lang: 'zh_TW' })
-    const error = await rejection(readLoginRequest(post('{"code":"a","state":"b","lang":"fr"}')))
+    const input = await readLoginRequest(
+      post(`{"code":"a","state":"b","verifier":"${V}","lang":"zh_TW"}`),
+    )
+    expect(input).toEqual({ code: 'a', state: 'b', verifier: V, lang: 'zh_TW' })
+    const error = await rejection(
+      readLoginRequest(post(`{"code":"a","state":"b","verifier":"${V}","lang":"fr"}`)),
+    )
     expect([error.code, error.message]).toEqual(['bad_request', 'lang must be zh_CN, zh_TW or en'])
   })
 
   it('accepts a charset parameter on the content type', async () => {
     const input = await readLoginRequest(
-      post('{"code":"a","state":"b"}', 'application/json; charset=utf-8'),
+      post(`{"code":"a","state":"b","verifier":"${V}"}`, 'application/json; charset=utf-8'),
     )
     expect(input.code).toBe('a')
+  })
+
+  it.each([
+    ['missing', '{"code":"a","state":"b"}'],
+    ['empty', '{"code":"a","state":"b","verifier":""}'],
+    ['42 characters', `{"code":"a","state":"b","verifier":"${'v'.repeat(42)}"}`],
+    ['129 characters', `{"code":"a","state":"b","verifier":"${'v'.repeat(129)}"}`],
+    ['with a dash', `{"code":"a","state":"b","verifier":"${'v'.repeat(42)}-"}`],
+    ['a number', '{"code":"a","state":"b","verifier":1}'],
+  ])('refuses a verifier %s with bad_request', async (_what, body) => {
+    const error = await rejection(readLoginRequest(post(body)))
+    expect([error.code, error.message]).toEqual([
+      'bad_request',
+      'verifier must be 43 to 128 letters or digits',
+    ])
+  })
+
+  it('takes 43 and 128 characters', async () => {
+    for (const verifier of ['A'.repeat(43), '9'.repeat(128)]) {
+      const input = await readLoginRequest(
+        post(JSON.stringify({ code: 'a', state: 'b', verifier })),
+      )
+      expect(input.verifier).toBe(verifier)
+    }
   })
 
   it.each([

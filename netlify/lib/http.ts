@@ -2,6 +2,7 @@ import {
   API_ERROR_STATUS,
   CODE_PATTERN,
   STATE_PATTERN,
+  VERIFIER_PATTERN,
   type ApiErrorCode,
   type ErrorBody,
   type LoginRequest,
@@ -105,19 +106,18 @@ function logFailure(error: ApiError, requestId: string) {
   if (cause instanceof ConfigError) {
     console.error(`[${requestId}] ${error.code}: set ${cause.variable}: ${cause.message}`)
   } else if (cause instanceof WechatError) {
-    const detail =
-      cause.errcode !== undefined ? ` errcode=${cause.errcode} errmsg=${cause.errmsg}` : ''
+    // The message names the errcode and WeChat's errmsg, cleaned of anything it echoed.
     const hint =
       error.code === 'misconfigured'
         ? ' (check WECHAT_APPID, WECHAT_APPSECRET and the server IP whitelist)'
         : ''
-    console.error(`[${requestId}] ${error.code}: ${cause.message}${detail}${hint}`)
+    console.error(`[${requestId}] ${error.code}: ${cause.message}${hint}`)
   } else {
     console.error(`[${requestId}] ${error.code}:`, cause ?? error)
   }
 }
 
-/** Bound on request bodies: a login request is two short strings. */
+/** Bound on request bodies: a login request is a few short strings. */
 export const MAX_BODY_BYTES = 4096
 
 export function requireMethod(request: Request, allowed: readonly string[]): void {
@@ -147,16 +147,19 @@ export async function readLoginRequest(request: Request): Promise<LoginRequest> 
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new ApiError('bad_request', 'body must be a json object')
   }
-  const { code, state, lang } = body as Record<string, unknown>
+  const { code, state, verifier, lang } = body as Record<string, unknown>
   if (typeof code !== 'string' || !CODE_PATTERN.test(code)) {
     throw new ApiError('bad_request', 'code must be 1 to 128 letters or digits')
   }
   if (typeof state !== 'string' || !STATE_PATTERN.test(state)) {
     throw new ApiError('bad_request', 'state must be 1 to 128 letters or digits')
   }
-  if (lang === undefined) return { code, state }
+  if (typeof verifier !== 'string' || !VERIFIER_PATTERN.test(verifier)) {
+    throw new ApiError('bad_request', 'verifier must be 43 to 128 letters or digits')
+  }
+  if (lang === undefined) return { code, state, verifier }
   if (!(WECHAT_LANGS as readonly unknown[]).includes(lang)) {
     throw new ApiError('bad_request', 'lang must be zh_CN, zh_TW or en')
   }
-  return { code, state, lang: lang as WechatLang }
+  return { code, state, verifier, lang: lang as WechatLang }
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import type { ServerConfig } from './config.ts'
-import { safeAvatarUrl, signInWithCode, toSessionUser } from './login.ts'
+import { stateForVerifier } from '../../contract/index.ts'
+import { requireOwnState, safeAvatarUrl, signInWithCode, toSessionUser } from './login.ts'
 import type { WebAccessToken } from './wechat.ts'
 
 describe('safeAvatarUrl', () => {
@@ -84,7 +85,7 @@ describe('signInWithCode', () => {
     scope: 'snsapi_base',
   })
 
-  it('shares one exchange between concurrent requests with the same code', async () => {
+  it('exchanges the code once per call, even for calls at the same time: nothing is shared', async () => {
     let release: () => void = () => {}
     const gate = new Promise<void>((resolve) => (release = resolve))
     const fetchMock = vi.fn<typeof fetch>(async () => {
@@ -95,16 +96,8 @@ describe('signInWithCode', () => {
     const second = signInWithCode('SAMECODE', { config, fetch: fetchMock })
     release()
     const [a, b] = await Promise.all([first, second])
-    expect(fetchMock).toHaveBeenCalledTimes(1)
-    expect(a.user.openid).toBe('oOPENID')
-    expect(b).toBe(a)
-  })
-
-  it('exchanges again once the first exchange has settled', async () => {
-    const fetchMock = vi.fn<typeof fetch>(async () => new Response(token))
-    await signInWithCode('CODE2', { config, fetch: fetchMock })
-    await signInWithCode('CODE2', { config, fetch: fetchMock })
     expect(fetchMock).toHaveBeenCalledTimes(2)
+    expect(a).not.toBe(b)
   })
 
   it('refuses a snapshot-page user after the exchange, without reading userinfo', async () => {
@@ -118,5 +111,28 @@ describe('signInWithCode', () => {
       code: 'snapshot_user',
     })
     expect(fetchMock).toHaveBeenCalledTimes(1)
+  })
+})
+
+describe('requireOwnState', () => {
+  const verifier = 'V'.repeat(43)
+
+  it('passes the state made from the verifier', async () => {
+    const state = await stateForVerifier(verifier)
+    expect(state).toMatch(/^[0-9a-f]{64}$/)
+    await expect(requireOwnState({ code: 'c', state, verifier })).resolves.toBeUndefined()
+  })
+
+  it.each([
+    ['made from another verifier', async () => stateForVerifier('W'.repeat(43))],
+    ['in upper case', async () => (await stateForVerifier(verifier)).toUpperCase()],
+    ['the verifier itself', async () => verifier],
+  ])('refuses a state %s with state_invalid', async (_what, state) => {
+    await expect(
+      requireOwnState({ code: 'c', state: await state(), verifier }),
+    ).rejects.toMatchObject({
+      code: 'state_invalid',
+      message: 'the state does not come from this verifier',
+    })
   })
 })

@@ -1,4 +1,9 @@
-import type { SessionUser, WechatLang } from '../../contract/index.ts'
+import {
+  stateForVerifier,
+  type LoginRequest,
+  type SessionUser,
+  type WechatLang,
+} from '../../contract/index.ts'
 import type { ServerConfig } from './config.ts'
 import { ApiError } from './http.ts'
 import { exchangeCode, fetchUserInfo, type WebAccessToken, type WechatUserInfo } from './wechat.ts'
@@ -58,26 +63,25 @@ export function toSessionUser(
 export const LOGIN_BUDGET_MS = 8000
 
 /**
- * Exchanges in flight, by code. A double tap or a doubled callback sends the same code
- * twice at once; the second request shares the first one's exchange instead of racing
- * it to a 40163.
+ * Refuses a code brought by another browser than the one that asked for it, before WeChat is
+ * called. Only `state` travels with the code; the verifier it is made from stays in the
+ * localStorage of the browser that started the login, which survives the redirect where
+ * WeChat's in-app browser drops sessionStorage and sometimes cookies.
+ * @see wechat-behaviour.md §6 (2)
  */
-const inFlight = new Map<string, Promise<LoginResult>>()
+export async function requireOwnState({ state, verifier }: LoginRequest): Promise<void> {
+  if ((await stateForVerifier(verifier)) !== state) {
+    throw new ApiError('state_invalid', 'the state does not come from this verifier')
+  }
+}
 
 /**
  * Steps 4 and 5: trades the code, then reads the profile when the grant allows it.
- * A snapshot-page user is a virtual identity, so no one is signed in as them.
+ * A snapshot-page user is a virtual identity, so no one is signed in as them. Each call
+ * spends the code: a second one answers 40163 (`code_used`), which the SPA handles.
  * @see wechat-behaviour.md §2 (snapshot page), §3, §4
  */
-export function signInWithCode(code: string, deps: LoginDeps): Promise<LoginResult> {
-  const running = inFlight.get(code)
-  if (running) return running
-  const login = exchangeAndRead(code, deps).finally(() => inFlight.delete(code))
-  inFlight.set(code, login)
-  return login
-}
-
-async function exchangeAndRead(code: string, deps: LoginDeps): Promise<LoginResult> {
+export async function signInWithCode(code: string, deps: LoginDeps): Promise<LoginResult> {
   const { config } = deps
   const client = { ...config, fetch: deps.fetch, deadline: Date.now() + LOGIN_BUDGET_MS }
   const token = await exchangeCode(client, code)

@@ -4,8 +4,10 @@ import type { SessionUser } from '../../contract/index.ts'
 import { deriveKey } from './keys.ts'
 import {
   clearedSessionCookie,
+  newSessionId,
   openSession,
   readCookie,
+  readSessionCookie,
   sealSession,
   sessionCookie,
   shouldRotate,
@@ -24,24 +26,31 @@ const USER: SessionUser = testUser({
 })
 const NOW = 1_800_000_000
 const JWE = { alg: 'dir', enc: 'A256GCM' }
+const SID = 'AAAAAAAAAAAAAAAAAAAAAA'
+/** The claims of a sign-in at `authTime`. */
+const signedIn = (authTime = NOW) => ({ user: USER, sid: SID, authTime })
 
 describe('sealSession / openSession', () => {
-  it('round-trips the user', async () => {
-    expect(await openSession(await sealSession(USER, SECRETS, NOW), SECRETS, NOW + 60)).toEqual({
-      user: USER,
-      authTime: NOW,
-      issuedAt: NOW,
-      sealedWithPrevious: false,
-    })
+  it('round-trips the user and the session id', async () => {
+    expect(
+      await openSession(await sealSession(signedIn(), SECRETS, NOW), SECRETS, NOW + 60),
+    ).toEqual({ user: USER, sid: SID, authTime: NOW, issuedAt: NOW, sealedWithPrevious: false })
+  })
+
+  it('gives each session its own random id', () => {
+    const ids = new Set(Array.from({ length: 100 }, newSessionId))
+    expect(ids.size).toBe(100)
+    for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/)
   })
 
   it('rotates hourly and keeps the sign-in time across rotations', async () => {
-    const first = await openSession(await sealSession(USER, SECRETS, NOW), SECRETS, NOW + 60)
+    const first = await openSession(await sealSession(signedIn(), SECRETS, NOW), SECRETS, NOW + 60)
     expect(first && shouldRotate(first, NOW + 60)).toBe(false)
     expect(first && shouldRotate(first, NOW + ROTATE_AFTER_S)).toBe(true)
     const later = NOW + 6 * 24 * 3600
-    const rotated = await sealSession(USER, SECRETS, later, NOW)
+    const rotated = await sealSession(signedIn(), SECRETS, later)
     expect(await openSession(rotated, SECRETS, later + 6 * 24 * 3600)).toMatchObject({
+      sid: SID,
       authTime: NOW,
       issuedAt: later,
     })
@@ -49,19 +58,19 @@ describe('sealSession / openSession', () => {
 
   it('ends a session 30 days after sign-in however often it is rotated', async () => {
     const late = NOW + SESSION_MAX_AGE_S - 10
-    const rotated = await sealSession(USER, SECRETS, late, NOW)
+    const rotated = await sealSession(signedIn(), SECRETS, late)
     expect(await openSession(rotated, SECRETS, late + 5)).not.toBeNull()
     expect(await openSession(rotated, SECRETS, NOW + SESSION_MAX_AGE_S + 1)).toBeNull()
   })
 
   it('opens under a previous secret, marked for re-issue under the current one', async () => {
     const next = 'the-next-session-secret-of-32-bytes!!'
-    const old = await sealSession(USER, SECRETS, NOW)
+    const old = await sealSession(signedIn(), SECRETS, NOW)
     const rotated = { current: next, previous: [SECRET] }
     const opened = await openSession(old, rotated, NOW + 60)
-    expect(opened).toEqual({ user: USER, authTime: NOW, issuedAt: NOW, sealedWithPrevious: true })
+    expect(opened).toEqual({ ...signedIn(), issuedAt: NOW, sealedWithPrevious: true })
     expect(opened && shouldRotate(opened, NOW + 60)).toBe(true)
-    const reissued = await sealSession(USER, rotated, NOW + 60, NOW)
+    const reissued = await sealSession(signedIn(), rotated, NOW + 60)
     expect(await openSession(reissued, { current: next, previous: [] }, NOW + 60)).toMatchObject({
       sealedWithPrevious: false,
     })
@@ -70,16 +79,17 @@ describe('sealSession / openSession', () => {
   })
 
   it('does not reveal the user in the token', async () => {
-    const token = await sealSession(USER, SECRETS, NOW)
+    const token = await sealSession(signedIn(), SECRETS, NOW)
     const decoded = token
       .split('.')
       .map((part) => Buffer.from(part, 'base64url').toString('utf8'))
       .join('')
     expect(decoded).not.toContain(USER.openid)
+    expect(decoded).not.toContain(SID)
   })
 
   it('rejects another secret, a tampered token and an expired one', async () => {
-    const token = await sealSession(USER, SECRETS, NOW)
+    const token = await sealSession(signedIn(), SECRETS, NOW)
     expect(await openSession(token, { current: `${SECRET}x`, previous: [] }, NOW)).toBeNull()
     // A character of the tag that carries only tag bits (the last one also carries padding
     // bits), replaced by a different one: the token is random, so this must not depend on it.
@@ -94,15 +104,18 @@ describe('sealSession / openSession', () => {
 })
 
 describe('openSession refuses', () => {
-  const claims = { user: USER, auth_time: NOW }
+  const claims = { user: USER, sid: SID, auth_time: NOW }
   const sealWith = async (
     header: { alg: string; enc: string },
     build: (jwt: EncryptJWT) => EncryptJWT = (jwt) =>
       jwt.setIssuedAt(NOW).setExpirationTime(NOW + 60),
+    payload: Record<string, unknown> = claims,
   ) =>
-    build(new EncryptJWT(claims).setProtectedHeader(header)).encrypt(
+    build(new EncryptJWT(payload).setProtectedHeader(header)).encrypt(
       await deriveKey(SECRET, 'session'),
     )
+  const sealClaims = (payload: Record<string, unknown>, iat = NOW) =>
+    sealWith(JWE, (jwt) => jwt.setIssuedAt(iat).setExpirationTime(NOW + 60), payload)
 
   it('a token sealed with the same key under another algorithm', async () => {
     const control = await sealWith(JWE)
@@ -125,25 +138,65 @@ describe('openSession refuses', () => {
       ),
     ).toBeNull()
   })
+
+  it('a token without a well-formed session id', async () => {
+    expect(await openSession(await sealClaims(claims), SECRETS, NOW)).toMatchObject({ sid: SID })
+    for (const sid of [undefined, '', 'short', 123, `${SID}A`, 'A'.repeat(21) + '.']) {
+      expect(await openSession(await sealClaims({ ...claims, sid }), SECRETS, NOW)).toBeNull()
+    }
+  })
+
+  it('an impossible auth_time: missing, in the future, or after the cookie was issued', async () => {
+    expect(await openSession(await sealClaims(claims, NOW + 10), SECRETS, NOW + 10)).toMatchObject({
+      authTime: NOW,
+      issuedAt: NOW + 10,
+    })
+    const { auth_time: _drop, ...withoutAuthTime } = claims
+    expect(await openSession(await sealClaims(withoutAuthTime), SECRETS, NOW)).toBeNull()
+    expect(await openSession(await sealClaims({ ...claims, auth_time: '0' }), SECRETS, NOW)).toBe(
+      null,
+    )
+    // Issued now, for a sign-in a minute from now.
+    const future = await sealClaims({ ...claims, auth_time: NOW + 60 }, NOW + 60)
+    expect(await openSession(future, SECRETS, NOW)).toBeNull()
+    // Issued before the sign-in it names.
+    const before = await sealClaims({ ...claims, auth_time: NOW + 1 }, NOW)
+    expect(await openSession(before, SECRETS, NOW + 5)).toBeNull()
+  })
 })
 
 describe('cookies', () => {
-  it('is HttpOnly, SameSite=Lax and Secure on https', () => {
+  it('is __Host-, HttpOnly, SameSite=Lax and Secure on https, with Path=/ and no Domain', () => {
     expect(sessionCookie('v', new URL('https://app.example.com/api/auth/wechat'))).toBe(
-      `wx_session=v; Path=/; HttpOnly; SameSite=Lax; Max-Age=${SESSION_TTL_S}; Secure`,
+      `__Host-wx_session=v; Path=/; HttpOnly; SameSite=Lax; Max-Age=${SESSION_TTL_S}; Secure`,
     )
   })
 
-  it('drops Secure on http://localhost, where browsers would refuse it', () => {
+  it('is plain wx_session without Secure on http://localhost, where browsers would refuse it', () => {
     expect(sessionCookie('v', new URL('http://localhost:8888/api/auth/wechat'))).toBe(
       `wx_session=v; Path=/; HttpOnly; SameSite=Lax; Max-Age=${SESSION_TTL_S}`,
+    )
+    expect(clearedSessionCookie(new URL('http://127.0.0.1:8888/'))).toBe(
+      'wx_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0',
     )
   })
 
   it('clears with Max-Age=0', () => {
     expect(clearedSessionCookie(new URL('https://app.example.com/'))).toBe(
-      'wx_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0; Secure',
+      '__Host-wx_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0; Secure',
     )
+  })
+
+  it('is read only under the name that fits the scheme', () => {
+    const both = { cookie: 'wx_session=sibling; __Host-wx_session=ours' }
+    const read = (url: string, headers: Record<string, string>) =>
+      readSessionCookie(new Request(url, { headers }))
+    expect(read('https://app.example.com/api/session', both)).toBe('ours')
+    // A sibling subdomain can set wx_session for the parent domain; it is never read on https.
+    expect(read('https://app.example.com/api/session', { cookie: 'wx_session=sibling' })).toBe(
+      undefined,
+    )
+    expect(read('http://localhost:8888/api/session', both)).toBe('sibling')
   })
 
   it('reads one cookie among several', () => {

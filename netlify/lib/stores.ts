@@ -1,7 +1,10 @@
 import { getStore, type GetStoreOptions, type Store } from '@netlify/blobs'
 
-/** `users`: a record per user, tokens included (users.ts). */
-export type StoreName = 'users'
+/**
+ * `users`: a record per user, tokens included (users.ts); `sessions`: ended sessions
+ * (revocations.ts), apart so that the per-request check lists revocations and nothing else.
+ */
+export type StoreName = 'users' | 'sessions'
 export type StoreFactory = (name: StoreName) => Store
 
 /** Where the stores are: from the context Netlify gives functions unless given here. */

@@ -1,5 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import {
+  cleanErrmsg,
+  ERRMSG_MAX,
   checkAccessToken,
   exchangeCode,
   fetchUserInfo,
@@ -105,7 +107,27 @@ describe('exchangeCode', () => {
     expect(error.kind).toBe('errcode')
     expect(error.endpoint).toBe('access_token')
     expect(error.errcode).toBe(40163)
-    expect(error.errmsg).toBe('code been used, rid: 6114eeb9-0032c16a-61fbf7ce')
+    expect(error.errmsg).toBe('code been used')
+    expect(error.message).toBe('access_token errcode 40163: code been used')
+  })
+
+  it('keeps none of what an errmsg echoes of the request', async () => {
+    const code = '061AbCdEfGhIjKlMnOpQrStUvWxYz012'
+    const error = await caught(
+      exchangeCode(
+        client(
+          fakeFetch(
+            JSON.stringify({ errcode: 40029, errmsg: `invalid code ${code}, hints: [ x ]` }),
+          ),
+        ),
+        code,
+      ),
+    )
+    expect([error.errcode, error.errmsg, error.message]).toEqual([
+      40029,
+      'invalid code',
+      'access_token errcode 40029: invalid code',
+    ])
   })
 
   it.each([
@@ -300,5 +322,40 @@ describe('without a fetch of its own', () => {
     } finally {
       await wechat.close()
     }
+  })
+})
+
+describe('cleanErrmsg', () => {
+  const TOKEN = `83_${'Ab0-_'.repeat(21)}xy`
+  it.each([
+    ['code been used, rid: 6114eeb9-0032c16a-61fbf7ce', 'code been used'],
+    ['invalid code, hints: [ req_id: mGFdAa05922010 ]', 'invalid code'],
+    [
+      'invalid credential, access_token is invalid or not latest, rid: 1-2-3',
+      'invalid credential, access_token is invalid or not latest',
+    ],
+    [
+      'api minute-quota reach limit, must slower, retry next minute',
+      'api minute-quota reach limit, must slower, retry next minute',
+    ],
+    ['invalid appsecret, view more at http://t.cn/RAEkdVq, rid: x', 'invalid appsecret'],
+    ['invalid ip 47.96.1.2 ipv6 ::ffff:47.96.1.2, not in whitelist', 'invalid ip'],
+    [`invalid access_token ${TOKEN}`, 'invalid access_token'],
+    [`${TOKEN} is invalid`, ''],
+    ['invalid code 061AbCdEfGhIjKlMnOpQrStUvWxYz012', 'invalid code'],
+    // A code of letters alone is longer than any word of WeChat's.
+    ['invalid code abcdefghijklmnopqrstuvwxyzABCDEF', 'invalid code'],
+    ['invalid code: "abc"', 'invalid code'],
+    ['系统错误 system error', ''],
+    ['<script>alert(1)</script>', ''],
+    ['', ''],
+  ])('%j → %j', (raw, clean) => {
+    expect(cleanErrmsg(raw)).toBe(clean)
+  })
+
+  it(`keeps at most ${ERRMSG_MAX} characters, ending on a whole word`, () => {
+    const clean = cleanErrmsg('word '.repeat(100))
+    expect(clean.length).toBeLessThanOrEqual(ERRMSG_MAX)
+    expect(clean).toMatch(/^(word )+word$/)
   })
 })

@@ -58,6 +58,7 @@ export class WechatError extends Error {
   readonly kind: WechatErrorKind
   readonly endpoint: WechatEndpoint
   readonly errcode?: number
+  /** WeChat's errmsg, cleaned (see `cleanErrmsg`). */
   readonly errmsg?: string
   readonly status?: number
 
@@ -85,6 +86,30 @@ const PATHS: Record<WechatEndpoint, string> = {
 }
 
 type Json = Record<string, unknown>
+
+/** Where WeChat's own words end: request ids, hints, links. */
+const ERRMSG_TAIL = /\b(?:hints?|rid|req_id|view more)\b/i
+/** One of WeChat's words (`access_token`, `minute-quota`): no digit, never as long as a code. */
+const PLAIN_WORD = /^[A-Za-z][A-Za-z_'-]{0,23}[,.;:!?]?$/
+/** Bound on the errmsg kept for the log. */
+export const ERRMSG_MAX = 80
+
+/**
+ * WeChat's errmsg as fit for a log: the plain words it starts with, up to the first that is
+ * not one, at most `ERRMSG_MAX` characters. An errmsg can echo what was sent (a code, a
+ * token, an address), which must not reach the log.
+ */
+export function cleanErrmsg(raw: string): string {
+  const kept: string[] = []
+  let length = 0
+  for (const word of (raw.split(ERRMSG_TAIL, 1)[0] ?? '').split(/\s+/)) {
+    if (word === '') continue
+    if (!PLAIN_WORD.test(word) || length + word.length + 1 > ERRMSG_MAX) break
+    kept.push(word)
+    length += word.length + 1
+  }
+  return kept.join(' ').replace(/[,.;:!?]+$/, '')
+}
 
 /** URL of one API call; exported so tests and logs agree on exactly what is sent. */
 export function apiUrl(apiBase: string, endpoint: WechatEndpoint, params: Record<string, string>) {
@@ -150,8 +175,9 @@ async function call(
   // Success bodies carry no errcode, except /sns/auth's {"errcode":0}.
   if (json.errcode !== undefined && json.errcode !== 0) {
     const errcode = typeof json.errcode === 'number' ? json.errcode : Number(json.errcode)
-    const errmsg = typeof json.errmsg === 'string' ? json.errmsg : ''
-    throw new WechatError('errcode', endpoint, `${endpoint} errcode ${errcode}: ${errmsg}`, {
+    const errmsg = typeof json.errmsg === 'string' ? cleanErrmsg(json.errmsg) : ''
+    const said = errmsg ? `: ${errmsg}` : ''
+    throw new WechatError('errcode', endpoint, `${endpoint} errcode ${errcode}${said}`, {
       errcode,
       errmsg,
     })
