@@ -51,9 +51,11 @@ export interface UserResponse {
 }
 
 /**
- * Every error the API answers, each with one HTTP status. No answer uses 403 or 404 for
- * a request that reached a function: `netlify dev` and `netlify serve` replay such a
- * request on `<path>.html`, and a replayed login POST would spend its code twice.
+ * Every error the API answers, each with one HTTP status. Only `not_found` is a 404, answered
+ * for `/api/*` paths no endpoint declares (netlify.toml rewrites them to api-not-found). No
+ * endpoint answers 403 or 404: `netlify dev` and `netlify serve` replay such an answer from a
+ * function on its own path on `<path>.html` (and similar), and a replayed login POST would
+ * spend its code again. The rewritten not-found answer is not replayed, and spends nothing.
  */
 export const API_ERROR_STATUS = {
   bad_request: 400,
