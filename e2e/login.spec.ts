@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test'
+import { WECHAT_ANDROID_PHONE } from '../playwright.config.ts'
 import { APP_URL, EMULATOR_URL } from './ports.ts'
 import { emulator, serveAvatarsFromEmulator } from './emulator.ts'
 import { expectProfilePage } from './profile.ts'
@@ -117,6 +118,57 @@ test('signs out, and the next visit to the profile goes through WeChat again', a
   await page.goto('/profile')
   await expect(page.getByRole('button', { name: '允许' })).toBeVisible()
   expect(page.url().startsWith(AUTHORIZE)).toBe(true)
+})
+
+test('a copy of the cookie made before 退出登录 is refused afterwards', async ({
+  page,
+  browser,
+}) => {
+  await page.goto('/profile')
+  await page.getByRole('button', { name: '允许' }).click()
+  await expectProfilePage(page)
+  const copy = (await page.context().cookies(APP_URL)).find((c) => c.name === 'wx_session')
+  expect(copy).toBeDefined()
+
+  await page.getByRole('button', { name: '退出登录' }).click()
+  await expect(page).toHaveURL(`${APP_URL}/`)
+
+  const thief = await browser.newContext()
+  try {
+    await thief.addCookies([copy!])
+    const session = await thief.request.get(`${APP_URL}/api/session`)
+    expect(session.status()).toBe(401)
+    expect(await session.json()).toEqual({
+      error: { code: 'not_signed_in', message: 'not signed in' },
+    })
+    const refresh = await thief.request.post(`${APP_URL}/api/session/refresh`)
+    expect(refresh.status()).toBe(401)
+  } finally {
+    await thief.close()
+  }
+})
+
+test('退出所有设备 on one phone signs the other out too', async ({ page, browser }) => {
+  const other = await browser.newContext({ ...WECHAT_ANDROID_PHONE, baseURL: APP_URL })
+  try {
+    const second = await other.newPage()
+    await serveAvatarsFromEmulator(second)
+    for (const phone of [page, second]) {
+      await phone.goto('/profile')
+      await phone.getByRole('button', { name: '允许' }).click()
+      await expectProfilePage(phone, '微信用户小明')
+    }
+
+    await page.getByRole('button', { name: '退出所有设备' }).click()
+    await expect(page).toHaveURL(`${APP_URL}/`)
+
+    // The other phone's next visit finds its session ended and goes through WeChat again.
+    await second.reload()
+    await expect(second.getByRole('button', { name: '允许' })).toBeVisible()
+    expect(second.url().startsWith(AUTHORIZE)).toBe(true)
+  } finally {
+    await other.close()
+  }
 })
 
 test('the session cookie is HttpOnly and the page never sees a token', async ({ page }) => {

@@ -137,7 +137,7 @@ test('in English: chosen in the footer, remembered, and asked of WeChat', async 
   await page.getByRole('link', { name: 'Sign in with WeChat' }).click()
   await page.getByRole('button', { name: '允许' }).click()
   await expectProfilePage(page, normal!.nickname)
-  await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible()
+  await expect(page.getByRole('button', { name: 'Sign out', exact: true })).toBeVisible()
   await expect(page.getByText('Not provided by WeChat').first()).toBeVisible()
   await expect(page).toHaveTitle('My profile')
   const userinfo = (await emulator.log()).filter((entry) => entry.endpoint === 'userinfo')
@@ -146,5 +146,5 @@ test('in English: chosen in the footer, remembered, and asked of WeChat', async 
   await snap(page, 'profile-en-light')
 
   await page.reload()
-  await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible()
+  await expect(page.getByRole('button', { name: 'Sign out', exact: true })).toBeVisible()
 })
