@@ -1,16 +1,23 @@
 import { createApp } from 'vue'
 import { createPinia } from 'pinia'
 import App from './App.vue'
+import { currentClient } from './auth/client'
 import { startLocale } from './locales'
 import { preferredLanguages } from './locales/detect'
 import { createAppRouter } from './router'
+import { installWechatShare } from './wechat/share'
 import './assets/weui.less'
 import './assets/weui-overrides.css'
 import './assets/main.css'
 
+// Before the router exists: its guard replaces the address bar to drop WeChat's code and
+// state, but iOS WeChat checks the JS-SDK signature against this URL, code and state included.
+const landingUrl = location.href
 const app = createApp(App)
+const router = createAppRouter()
+installWechatShare(router, { landingUrl, client: currentClient() })
 app.use(createPinia())
-app.use(createAppRouter())
+app.use(router)
 // Simplified Chinese is in this bundle and resolves at once; another language is loaded
 // before the mount, so the page never flashes Chinese first.
 void startLocale(localStorage, preferredLanguages(navigator.userAgent, navigator.languages)).then(

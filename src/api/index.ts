@@ -51,3 +51,25 @@ export async function deleteSession(): Promise<void> {
 export async function deleteSessions(): Promise<void> {
   await request(() => http.delete('/sessions'))
 }
+
+// The server's POST /api/wechat/jssdk-config, until contract/ exports these two types.
+export interface JssdkConfigRequest {
+  url: string
+}
+export interface JssdkConfigResponse {
+  appId: string
+  timestamp: number
+  nonceStr: string
+  signature: string
+}
+
+/**
+ * The JS-SDK signature for `url`, the page URL WeChat will check (without its fragment).
+ * @see wechat-behaviour.md §8
+ */
+export async function postJssdkConfig(url: string): Promise<JssdkConfigResponse> {
+  const body: JssdkConfigRequest = { url }
+  const signed = await request(() => http.post<JssdkConfigResponse>('/wechat/jssdk-config', body))
+  if (typeof signed?.signature !== 'string') throw new LoginFailure('internal')
+  return signed
+}

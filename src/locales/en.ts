@@ -147,5 +147,9 @@ export const en: Messages = {
     refreshed: 'Profile updated',
     reauthorizing: 'Your authorization has expired. Taking you to WeChat to authorize again…',
   },
+  share: {
+    title: 'Sign in with WeChat',
+    desc: 'Sign in with one tap and see your WeChat profile photo, name and more.',
+  },
   errors,
 }

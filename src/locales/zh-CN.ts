@@ -151,6 +151,10 @@ export const zhCN = {
     refreshed: '资料已更新',
     reauthorizing: '授权已过期，正在前往微信重新授权…',
   },
+  share: {
+    title: '微信授权登录',
+    desc: '用微信一键登录，查看你的微信头像、昵称等资料。',
+  },
   errors,
 }
 

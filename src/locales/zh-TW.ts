@@ -140,5 +140,9 @@ export const zhTW: Messages = {
     refreshed: '資料已更新',
     reauthorizing: '授權已過期，正在前往微信重新授權…',
   },
+  share: {
+    title: '微信授權登入',
+    desc: '用微信一鍵登入，查看你的微信頭像、暱稱等資料。',
+  },
   errors,
 }

@@ -1,0 +1,75 @@
+import { watch } from 'vue'
+import type { RouteLocationNormalized, Router } from 'vue-router'
+import type { WechatClient } from '@/auth/client'
+import { messages, type Messages } from '@/locales'
+import type { RouteName } from '@/router/names'
+import { loadWx, withoutFragment, wxConfigurer, type ShareData, type Wx } from './jssdk'
+
+/**
+ * Which URL WeChat checks the signature against: iOS the page it landed on (kept through
+ * pushState and replaceState), the others the current one. null: no JS-SDK there.
+ * A record, so a new client cannot be added without deciding this.
+ * @see wechat-behaviour.md §5, §8
+ */
+const SIGNS: Record<WechatClient, 'landing' | 'current' | null> = {
+  'wechat-ios': 'landing',
+  'wechat-android': 'current',
+  'wechat-windows': 'current',
+  'wechat-mac': 'current',
+  // If WeChat checks another URL on it, its realAuthUrl corrects the guess.
+  'wechat-other': 'current',
+  wecom: null,
+  miniprogram: null,
+  browser: null,
+}
+
+const SHARED: ReadonlySet<RouteName> = new Set(['home', 'profile'])
+
+/** The card: the site's home, never a URL carrying a code, a state or an openid. */
+export function shareData(text: Messages['share'], origin: string): ShareData {
+  return {
+    title: text.title,
+    desc: text.desc,
+    link: `${origin}/`,
+    imgUrl: `${origin}/share-icon.png`,
+  }
+}
+
+interface Options {
+  /** `location.href` before the router replaced it: what iOS WeChat checks. */
+  landingUrl: string
+  client: WechatClient
+  load?: () => Promise<Wx | null>
+}
+
+/** Inside WeChat, sets the share card on the pages that have one, loading the SDK for them. */
+export function installWechatShare(router: Router, { landingUrl, client, load = loadWx }: Options) {
+  const signs = SIGNS[client]
+  if (!signs) return
+  const shared = (route: RouteLocationNormalized) => SHARED.has(route.name as RouteName)
+  let sdk: Promise<Wx | null> | undefined
+  let configure: ((url: string) => Promise<void>) | undefined
+
+  function share(wx: Wx) {
+    if (!shared(router.currentRoute.value)) return
+    const { title, desc, link, imgUrl } = shareData(messages.value.share, location.origin)
+    wx.updateAppMessageShareData({ title, desc, link, imgUrl })
+    wx.updateTimelineShareData({ title, link, imgUrl })
+  }
+
+  async function setUp(url: string) {
+    const wx = await (sdk ??= load())
+    if (!wx) return
+    // iOS keeps checking the landing URL, so one configuration serves every later page.
+    if (signs === 'landing' && configure) return wx.ready(() => share(wx))
+    configure ??= wxConfigurer(wx, () => share(wx))
+    await configure(withoutFragment(url))
+  }
+
+  router.afterEach((to, _from, failure) => {
+    if (failure || !shared(to)) return
+    setUp(signs === 'landing' ? landingUrl : location.href).catch(() => undefined)
+  })
+  // A language chosen on the page also changes the card.
+  watch(messages, () => void sdk?.then((wx) => wx && configure && wx.ready(() => share(wx))))
+}
