@@ -476,8 +476,14 @@ describe('other paths', () => {
     )
   })
 
-  it('answers 404 outside /sns', async () => {
-    const response = await fetch(`${emulator.url}/cgi-bin/token`)
+  it('answers 40066 to an unknown /cgi-bin path', async () => {
+    expect(errorSeen(await sns(emulator, '/cgi-bin/menu/nothing', {}))).toEqual(
+      wechatError(40066, 'invalid url'),
+    )
+  })
+
+  it('answers 404 outside /sns and /cgi-bin', async () => {
+    const response = await fetch(`${emulator.url}/mp/token`)
 
     expect(response.status).toBe(404)
     expect(await response.text()).toBe('Not Found')

@@ -12,19 +12,20 @@ export const SNS_ENDPOINTS = {
 export type SnsEndpoint = (typeof SNS_ENDPOINTS)[keyof typeof SNS_ENDPOINTS]
 
 /** A JSON answer of the API, with the errcode it carries (0 counts as none). */
-export interface SnsAnswer {
+export interface ApiAnswer {
   readonly body: object
   readonly errcode?: number
 }
 
-type Query = Readonly<Record<string, string>>
+export type Query = Readonly<Record<string, string>>
 
-function fail(errcode: ApiErrcode): SnsAnswer {
-  return { body: apiError(errcode), errcode }
+/** WeChat's error body for an errcode, with its own errmsg unless one is given. */
+export function fail(errcode: ApiErrcode, errmsg?: string): ApiAnswer {
+  return { body: apiError(errcode, errmsg), errcode }
 }
 
 /** A parameter, with an empty value counted as missing. */
-function param(query: Query, name: string): string | null {
+export function param(query: Query, name: string): string | null {
   const value = query[name]
   return value === undefined || value === '' ? null : value
 }
@@ -44,7 +45,7 @@ function tokenBody(grant: Grant, expiresIn: number): object {
  *
  * @see https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/Wechat_webpage_authorization.html#1
  */
-export function exchangeCode(state: EmulatorState, query: Query): SnsAnswer {
+export function exchangeCode(state: EmulatorState, query: Query): ApiAnswer {
   const code = param(query, 'code')
   const appId = param(query, 'appid')
   const secret = param(query, 'secret')
@@ -79,7 +80,7 @@ export function exchangeCode(state: EmulatorState, query: Query): SnsAnswer {
  *
  * @see https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/Wechat_webpage_authorization.html#2
  */
-export function refreshToken(state: EmulatorState, query: Query): SnsAnswer {
+export function refreshToken(state: EmulatorState, query: Query): ApiAnswer {
   const token = param(query, 'refresh_token')
   const appId = param(query, 'appid')
   if (token === null) return fail(41003)
@@ -117,7 +118,7 @@ function tokenFor(
  *
  * @see https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/Wechat_webpage_authorization.html#3
  */
-export function userinfo(state: EmulatorState, query: Query): SnsAnswer {
+export function userinfo(state: EmulatorState, query: Query): ApiAnswer {
   const checked = tokenFor(state, query)
   if ('errcode' in checked) return fail(checked.errcode)
   const { found, openid } = checked
@@ -143,14 +144,14 @@ export function userinfo(state: EmulatorState, query: Query): SnsAnswer {
  *
  * @see https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/Wechat_webpage_authorization.html#4
  */
-export function checkToken(state: EmulatorState, query: Query): SnsAnswer {
+export function checkToken(state: EmulatorState, query: Query): ApiAnswer {
   const checked = tokenFor(state, query)
   if ('errcode' in checked) return fail(checked.errcode)
   return { body: { errcode: 0, errmsg: 'ok' } }
 }
 
 /** The handler of each `/sns` endpoint. */
-export const SNS_HANDLERS: Record<SnsEndpoint, (state: EmulatorState, query: Query) => SnsAnswer> =
+export const SNS_HANDLERS: Record<SnsEndpoint, (state: EmulatorState, query: Query) => ApiAnswer> =
   {
     access_token: exchangeCode,
     refresh_token: refreshToken,
@@ -158,7 +159,7 @@ export const SNS_HANDLERS: Record<SnsEndpoint, (state: EmulatorState, query: Que
     auth: checkToken,
   }
 
-/** Any other path under `/sns`: unverified, WeChat's "invalid url" errcode. */
-export function unknownSnsPath(): SnsAnswer {
+/** Any other path under `/sns` or `/cgi-bin`: unverified, WeChat's "invalid url" errcode. */
+export function unknownApiPath(): ApiAnswer {
   return fail(40066)
 }

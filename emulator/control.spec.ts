@@ -6,6 +6,7 @@ import {
   exchange,
   loadPage,
   obtainCode,
+  postApi,
   redirectTarget,
   sns,
   startEmulator,
@@ -33,6 +34,20 @@ async function call(method: string, route: string, body?: unknown) {
 }
 
 const post = (route: string, body?: unknown) => call('POST', route, body)
+
+const token = () =>
+  sns(emulator, '/cgi-bin/token', {
+    grant_type: 'client_credential',
+    appid: emulator.appId,
+    secret: emulator.appSecret,
+  })
+
+const stable = () =>
+  postApi(emulator, '/cgi-bin/stable_token', {
+    grant_type: 'client_credential',
+    appid: emulator.appId,
+    secret: emulator.appSecret,
+  })
 
 describe('health, users and next-user', () => {
   it('answers health', async () => {
@@ -221,8 +236,8 @@ describe('faults', () => {
     ['not an object', [1], 'the body must be a JSON object'],
     [
       'an unknown endpoint',
-      { endpoint: 'token', errcode: -1 },
-      '"endpoint" must be one of access_token, refresh_token, userinfo, auth, authorize',
+      { endpoint: 'ticket', errcode: -1 },
+      '"endpoint" must be one of access_token, refresh_token, userinfo, auth, authorize, stable_token, token, getticket',
     ],
     ['an unknown key', { endpoint: 'auth', errorcode: -1 }, 'unknown key "errorcode"'],
     [
@@ -286,6 +301,9 @@ describe('config and clock', () => {
         codeTtlMs: 300_000,
         domain: 'app.example.com',
         expiredCodeErrcode: 40029,
+        ipWhitelist: null,
+        frozenSecret: false,
+        tokenDailyQuota: 2000,
       },
     })
     const page = await loadPage(authorizeUrl(emulator.url, validParams()))
@@ -306,12 +324,44 @@ describe('config and clock', () => {
       '"expiredCodeErrcode" must be 40029 or 42003',
     ],
     ['an unknown key', { appId: 'wx1' }, 'unknown key "appId"'],
+    [
+      'a whitelist of a host name',
+      { ipWhitelist: ['localhost'] },
+      '"ipWhitelist" must be null or a list of at most 200 IP addresses',
+    ],
+    [
+      'a whitelist that is one address',
+      { ipWhitelist: '127.0.0.1' },
+      '"ipWhitelist" must be null or a list of at most 200 IP addresses',
+    ],
+    ['a string frozenSecret', { frozenSecret: 'yes' }, '"frozenSecret" must be a boolean'],
+    [
+      'a negative quota',
+      { tokenDailyQuota: -1 },
+      '"tokenDailyQuota" must be an integer from 0 to 100000000',
+    ],
   ])('refuses %s with 400', async (_name, body, error) => {
     expect(await post('config', body)).toMatchObject({ status: 400, json: { error } })
     expect((await call('GET', 'config')).json).toMatchObject({
       requireWechatUa: true,
       domain: 'localhost',
     })
+  })
+
+  it('switches the whitelist, the frozen secret and the /cgi-bin/token quota', async () => {
+    const answer = await post('config', {
+      ipWhitelist: ['127.0.0.1', '::1'],
+      frozenSecret: true,
+      tokenDailyQuota: 200,
+    })
+
+    expect(answer).toMatchObject({
+      status: 200,
+      json: { ipWhitelist: ['127.0.0.1', '::1'], frozenSecret: true, tokenDailyQuota: 200 },
+    })
+    expect((await token()).body.errcode).toBe(40243)
+    await post('config', { frozenSecret: false, tokenDailyQuota: 0 })
+    expect((await token()).body.errcode).toBe(45009)
   })
 
   it('moves the clock forward', async () => {
@@ -328,6 +378,37 @@ describe('config and clock', () => {
 
     expect(await post('clock', { advanceMs: -1 })).toMatchObject({ status: 400, json: { error } })
     expect(await post('clock', { advanceMs: '5' })).toMatchObject({ status: 400, json: { error } })
+  })
+})
+
+describe('global tokens', () => {
+  it('expires every live global token on POST /__emulator/expire-token', async () => {
+    const fromToken = String((await token()).body.access_token)
+    const fromStable = String((await stable()).body.access_token)
+
+    expect(await post('expire-token')).toMatchObject({
+      status: 200,
+      json: { ok: true, expired: 2 },
+    })
+    for (const accessToken of [fromToken, fromStable]) {
+      const answer = await sns(emulator, '/cgi-bin/ticket/getticket', {
+        access_token: accessToken,
+        type: 'jsapi',
+      })
+      expect(answer.body.errcode).toBe(42001)
+    }
+    expect((await stable()).body.access_token).not.toBe(fromStable)
+    expect(emulator.expireToken()).toBe(1)
+  })
+
+  it('moves token and ticket expiry with the clock', async () => {
+    const accessToken = String((await stable()).body.access_token)
+    await sns(emulator, '/cgi-bin/ticket/getticket', { access_token: accessToken, type: 'jsapi' })
+
+    await post('clock', { advanceMs: 7_200_000 })
+
+    expect((await call('GET', 'tickets')).json).toEqual([])
+    expect((await stable()).body.access_token).not.toBe(accessToken)
   })
 })
 
@@ -361,6 +442,27 @@ describe('log and reset', () => {
     expect(emulator.log()).toHaveLength(1)
     const page = await loadPage(authorizeUrl(emulator.url, validParams()))
     expect(page.document.querySelector<HTMLInputElement>('input:checked')?.value).toBe('normal')
+  })
+
+  it('forgets the global tokens, the ticket, the counts, the quotas and the switches', async () => {
+    emulator.setConfig({ tokenDailyQuota: 1 })
+    const accessToken = String((await token()).body.access_token)
+    const getticket = () =>
+      sns(emulator, '/cgi-bin/ticket/getticket', { access_token: accessToken, type: 'jsapi' })
+    await getticket()
+    emulator.setConfig({ frozenSecret: true, ipWhitelist: ['192.0.2.1'] })
+
+    await post('reset')
+
+    expect((await call('GET', 'tickets')).json).toEqual([])
+    expect((await call('GET', 'counts')).json).toMatchObject({ token: 0, getticket: 0 })
+    expect((await call('GET', 'config')).json).toMatchObject({
+      ipWhitelist: null,
+      frozenSecret: false,
+      tokenDailyQuota: 2000,
+    })
+    expect((await getticket()).body.errcode).toBe(40001)
+    expect((await token()).body.expires_in).toBe(7200)
   })
 })
 
@@ -406,16 +508,24 @@ describe('the server', () => {
         `${loud.url}/sns/oauth2/access_token?appid=wx1&secret=s3cr3t&code=c&grant_type=authorization_code`,
       )
       await fetch(`${loud.url}/__emulator/health`)
+      await fetch(`${loud.url}/cgi-bin/token?grant_type=client_credential&appid=wx1&secret=s3cr3t`)
+      await fetch(`${loud.url}/cgi-bin/ticket/getticket?access_token=83_secret&type=jsapi`)
     } finally {
       await loud.close()
       spy.mockRestore()
     }
 
-    expect(lines).toHaveLength(2)
+    expect(lines).toHaveLength(4)
     expect(lines[0]).toMatch(
       /^\[wechat-emulator\] GET \/sns\/oauth2\/access_token\?appid=wx1&secret=\*\*\*&code=c&grant_type=authorization_code 200 \d+ms$/,
     )
     expect(lines[1]).toMatch(/^\[wechat-emulator\] GET \/__emulator\/health 200 \d+ms$/)
+    expect(lines[2]).toMatch(
+      /^\[wechat-emulator\] GET \/cgi-bin\/token\?grant_type=client_credential&appid=wx1&secret=\*\*\* 200 \d+ms$/,
+    )
+    expect(lines[3]).toMatch(
+      /^\[wechat-emulator\] GET \/cgi-bin\/ticket\/getticket\?access_token=\*\*\*&type=jsapi 200 \d+ms$/,
+    )
   })
 
   it('closes promptly while a delayed answer is pending', async () => {

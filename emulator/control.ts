@@ -1,3 +1,4 @@
+import { isIP } from 'node:net'
 import type { BodyResult } from './http'
 import {
   MAX_PENDING_FAULTS,
@@ -17,10 +18,24 @@ const FAULT_ENDPOINTS: readonly FaultEndpoint[] = [
   'userinfo',
   'auth',
   'authorize',
+  'stable_token',
+  'token',
+  'getticket',
 ]
 
 const FAULT_KEYS = ['endpoint', 'errcode', 'errmsg', 'delayMs', 'status', 'body', 'times']
-const CONFIG_KEYS = ['requireWechatUa', 'allowDesktop', 'codeTtlMs', 'domain', 'expiredCodeErrcode']
+const CONFIG_KEYS = [
+  'requireWechatUa',
+  'allowDesktop',
+  'codeTtlMs',
+  'domain',
+  'expiredCodeErrcode',
+  'ipWhitelist',
+  'frozenSecret',
+  'tokenDailyQuota',
+]
+const MAX_WHITELIST = 200
+const MAX_DAILY_QUOTA = 100_000_000
 const MAX_TIMES = 10_000
 export const TOO_MANY_FAULTS = `more than ${MAX_PENDING_FAULTS} pending faults`
 const MAX_ADVANCE_MS = 10 * 365 * 86_400_000
@@ -113,6 +128,7 @@ export function parseConfig(input: unknown): Parsed<Partial<RuntimeConfig>> {
   const extra = unknownKey(input, CONFIG_KEYS)
   if (extra !== null) return invalid(`unknown key "${extra}"`)
   const { requireWechatUa, allowDesktop, codeTtlMs, domain, expiredCodeErrcode } = input
+  const { ipWhitelist, frozenSecret, tokenDailyQuota } = input
   if (requireWechatUa !== undefined && typeof requireWechatUa !== 'boolean') {
     return invalid('"requireWechatUa" must be a boolean')
   }
@@ -134,6 +150,23 @@ export function parseConfig(input: unknown): Parsed<Partial<RuntimeConfig>> {
     expiredCodeErrcode !== 42003
   ) {
     return invalid('"expiredCodeErrcode" must be 40029 or 42003')
+  }
+  if (
+    ipWhitelist !== undefined &&
+    ipWhitelist !== null &&
+    !(
+      Array.isArray(ipWhitelist) &&
+      ipWhitelist.length <= MAX_WHITELIST &&
+      ipWhitelist.every((ip) => typeof ip === 'string' && isIP(ip) !== 0)
+    )
+  ) {
+    return invalid(`"ipWhitelist" must be null or a list of at most ${MAX_WHITELIST} IP addresses`)
+  }
+  if (frozenSecret !== undefined && typeof frozenSecret !== 'boolean') {
+    return invalid('"frozenSecret" must be a boolean')
+  }
+  if (tokenDailyQuota !== undefined && !isInteger(tokenDailyQuota, 0, MAX_DAILY_QUOTA)) {
+    return invalid(`"tokenDailyQuota" must be an integer from 0 to ${MAX_DAILY_QUOTA}`)
   }
   return { ok: true, value: input as Partial<RuntimeConfig> }
 }
@@ -233,6 +266,11 @@ const ROUTES: Record<string, Partial<Record<string, Route>>> = {
     },
   },
   log: { GET: (state) => ok(state.log()) },
+  counts: { GET: (state) => ok(state.callCounts()) },
+  tickets: { GET: (state) => ok(state.account.validTickets()) },
+  'expire-token': {
+    POST: (state) => ok({ ok: true, expired: state.account.expireTokens() }),
+  },
 }
 
 function parseJson(text: string): Parsed<unknown> {

@@ -60,3 +60,12 @@ export function newRid(): string {
   const hex = randomBytes(12).toString('hex')
   return `${hex.slice(0, 8)}-${hex.slice(8, 16)}-${hex.slice(16)}`
 }
+
+/**
+ * A fresh jsapi_ticket shaped like WeChat's example: 86 characters of base64url.
+ *
+ * @see https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/JS-SDK.html#62
+ */
+export function newTicket(): string {
+  return randomBytes(64).toString('base64url')
+}

@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net'
 import {
   SNS_ENDPOINTS,
   SNS_HANDLERS,
-  unknownSnsPath,
-  type SnsAnswer,
+  unknownApiPath,
+  type ApiAnswer,
   type SnsEndpoint,
 } from './api'
 import {
@@ -15,7 +15,15 @@ import {
   redirectBack,
   type AuthorizeCheck,
 } from './authorize'
+import type { Ticket } from './account'
 import { avatarSvg } from './avatar'
+import {
+  CGI_ENDPOINTS,
+  CGI_HANDLERS,
+  loggedParams,
+  type CgiCall,
+  type CgiEndpoint,
+} from './cgi-bin'
 import {
   controlApi,
   parseAdvance,
@@ -39,6 +47,7 @@ import { hasCookie, readBody, send, sendHtml, sendJson, sendTooLarge, splitTarge
 import { consentPage, errorPage, notInWechatPage, redirectPage } from './pages'
 import {
   EmulatorState,
+  type CallCounts,
   type Fault,
   type FaultEndpoint,
   type LogEntry,
@@ -47,7 +56,16 @@ import {
 import { isTestUserId, TEST_USERS, testUser, type TestUserId } from './users'
 import { apiError, numberedPageError, pageError, type PageError } from './wechat'
 
-export type { Fault, FaultEndpoint, FaultInput, LogEntry, RuntimeConfig, UserSummary }
+export type {
+  CallCounts,
+  Fault,
+  FaultEndpoint,
+  FaultInput,
+  LogEntry,
+  RuntimeConfig,
+  Ticket,
+  UserSummary,
+}
 
 export interface EmulatorOptions {
   /** Listen on this address only. Default 127.0.0.1. */
@@ -72,6 +90,12 @@ export interface EmulatorOptions {
   allowDesktop?: boolean
   /** Default 40029: which errcode an expired code gets is unverified. */
   expiredCodeErrcode?: 40029 | 42003
+  /** Default `null`: no IP whitelist. A list refuses other callers of the token endpoints. */
+  ipWhitelist?: readonly string[] | null
+  /** Default false: the token endpoints answer 40243 when true. */
+  frozenSecret?: boolean
+  /** Default 2,000 (a 测试号 has 200): `/cgi-bin/token` calls a day before 45009. */
+  tokenDailyQuota?: number
   /** The base clock, Date.now by default; the control API adds its offset. */
   now?: () => number
   /** No request log on stdout. */
@@ -96,6 +120,12 @@ export interface Emulator {
   /** Moves the emulator's clock forward and answers its new time. */
   advanceClock(ms: number): number
   log(): LogEntry[]
+  /** Calls so far to each endpoint, errors and faults included; never cut short like the log. */
+  counts(): CallCounts
+  /** The jsapi_tickets valid now (none or one): what a page's signature must be made with. */
+  tickets(): Ticket[]
+  /** Expires every live global access token now (calls then get 42001); answers how many. */
+  expireToken(): number
 }
 
 const CONFIRM_PATH = '/connect/oauth2/authorize/confirm'
@@ -139,16 +169,28 @@ function snsEndpoint(path: string): SnsEndpoint | null {
     : null
 }
 
+function cgiEndpoint(path: string): CgiEndpoint | null {
+  return Object.hasOwn(CGI_ENDPOINTS, path)
+    ? CGI_ENDPOINTS[path as keyof typeof CGI_ENDPOINTS]
+    : null
+}
+
+/** The request line as stdout shows it: no secret, and no global token under /cgi-bin. */
 function redactTarget(target: string): string {
-  return target.replace(/([?&]secret=)[^&#]*/g, '$1***')
+  const hidden = target.startsWith('/cgi-bin/')
+    ? /([?&](?:secret|access_token)=)[^&#]*/g
+    : /([?&]secret=)[^&#]*/g
+  return target.replace(hidden, '$1***')
 }
 
 /**
  * Starts a local stand-in for WeChat web authorization: the authorize page of
- * open.weixin.qq.com and the `/sns` API of api.weixin.qq.com on one origin, plus a control
- * API under `/__emulator/` for tests.
+ * open.weixin.qq.com and the `/sns` API of api.weixin.qq.com on one origin, with the
+ * account's global token and jsapi_ticket under `/cgi-bin`, plus a control API under
+ * `/__emulator/` for tests.
  *
  * @see https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/Wechat_webpage_authorization.html
+ * @see ../shared/wechat-behaviour.md §8
  */
 export async function createEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const host = options.host ?? EMULATOR_HOST
@@ -166,6 +208,9 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
       codeTtlMs: options.codeTtlMs ?? 300_000,
       domain: options.domain ?? EMULATOR_DOMAIN,
       expiredCodeErrcode: options.expiredCodeErrcode ?? 40029,
+      ipWhitelist: options.ipWhitelist ?? null,
+      frozenSecret: options.frozenSecret ?? false,
+      tokenDailyQuota: options.tokenDailyQuota ?? 2000,
     },
     options.now ?? Date.now,
   )
@@ -278,31 +323,38 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     sendJson(res, 200, { redirect: redirectBack(check.request, code) })
   }
 
-  async function sns(req: IncomingMessage, res: ServerResponse, path: string, rawQuery: string) {
-    if (req.method !== 'GET' && req.method !== 'POST') {
+  /** The API of api.weixin.qq.com: `/sns` (web authorization) and `/cgi-bin` (the account's). */
+  async function api(req: IncomingMessage, res: ServerResponse, path: string, rawQuery: string) {
+    const method = req.method ?? 'GET'
+    if (method !== 'GET' && method !== 'POST') {
       send(res, 405, 'text/plain; charset=utf-8', 'Method Not Allowed', { Allow: 'GET, POST' })
       return
     }
-    // Parameters travel in the query, as WeChat documents; a POST body is read and ignored.
-    if (req.method === 'POST') {
-      const body = await readBody(req)
-      if (!body.ok) {
-        if (body.reason === 'too-large') sendTooLarge(res)
+    // Parameters travel in the query, as WeChat documents; only stable_token reads the body.
+    let body = ''
+    if (method === 'POST') {
+      const read = await readBody(req)
+      if (!read.ok) {
+        if (read.reason === 'too-large') sendTooLarge(res)
         return
       }
+      body = read.text
     }
     const pairs = parseQuery(rawQuery)
     if (!pairs) {
       send(res, 400, 'text/plain; charset=utf-8', 'malformed query string')
       return
     }
-    const endpoint = snsEndpoint(path)
-    const answerWith = (answer: SnsAnswer) =>
+    const sns = snsEndpoint(path)
+    const cgi = cgiEndpoint(path)
+    const answerWith = (answer: ApiAnswer) =>
       send(res, 200, WECHAT_JSON, JSON.stringify(answer.body))
-    if (!endpoint) return answerWith(unknownSnsPath())
+    const endpoint = sns ?? cgi
+    if (!endpoint) return answerWith(unknownApiPath())
 
     const query = firstValues(pairs)
-    const entry = state.record(endpoint, query)
+    const call: CgiCall = { method, query, body, ip: req.socket.remoteAddress ?? '' }
+    const entry = state.record(endpoint, cgi ? loggedParams(cgi, call) : query)
     const fault = await takeFault(endpoint)
     const faulted = fault && faultResponse(fault, 'api')
     if (faulted) {
@@ -315,7 +367,9 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
       send(res, faulted.status, faulted.contentType, faulted.body)
       return
     }
-    const answer = SNS_HANDLERS[endpoint](state, query)
+    const answer = cgi
+      ? CGI_HANDLERS[cgi](state, call)
+      : SNS_HANDLERS[endpoint as SnsEndpoint](state, query)
     if (answer.errcode !== undefined) entry.errcode = answer.errcode
     answerWith(answer)
   }
@@ -332,7 +386,9 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
       if (method !== 'POST') return sendJson(res, 405, { error: 'use POST' }, { Allow: 'POST' })
       return confirm(req, res)
     }
-    if (path.startsWith('/sns/')) return sns(req, res, path, rawQuery)
+    if (path.startsWith('/sns/') || path.startsWith('/cgi-bin/')) {
+      return api(req, res, path, rawQuery)
+    }
     if (path.startsWith('/__emulator/')) {
       const answer = await controlApi(state, method, path.slice('/__emulator/'.length), () =>
         readBody(req),
@@ -405,5 +461,8 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
       return state.now()
     },
     log: () => state.log(),
+    counts: () => state.callCounts(),
+    tickets: () => state.account.validTickets(),
+    expireToken: () => state.account.expireTokens(),
   }
 }

@@ -16,6 +16,9 @@ function newState() {
       codeTtlMs: 300_000,
       domain: 'localhost',
       expiredCodeErrcode: 40029,
+      ipWhitelist: null,
+      frozenSecret: false,
+      tokenDailyQuota: 2000,
     },
     () => 0,
   )

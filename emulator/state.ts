@@ -1,4 +1,6 @@
+import { Account } from './account'
 import type { Scope } from './authorize'
+import { remember, STORE_LIMIT } from './bounded'
 import { newCode, newToken, openidFor } from './ids'
 import { DEFAULT_USER_ID, testUser, type TestUser, type TestUserId } from './users'
 
@@ -13,6 +15,15 @@ export interface RuntimeConfig {
   domain: string
   /** What an expired code gets: which one WeChat sends is unverified. */
   expiredCodeErrcode: 40029 | 42003
+  /**
+   * The account's API IP whitelist: callers of the token endpoints from other addresses get
+   * 40164. `null` checks nothing.
+   */
+  ipWhitelist: readonly string[] | null
+  /** The AppSecret is frozen in the admin: the token endpoints answer 40243. */
+  frozenSecret: boolean
+  /** `/cgi-bin/token` calls a day before 45009: 2,000, or 200 on a 测试号. */
+  tokenDailyQuota: number
 }
 
 /** The settings fixed for the emulator's lifetime. */
@@ -24,9 +35,40 @@ export interface FixedConfig {
   readonly refreshTokenTtlS: number
 }
 
-export type FaultEndpoint = 'access_token' | 'refresh_token' | 'userinfo' | 'auth' | 'authorize'
+export type FaultEndpoint =
+  | 'access_token'
+  | 'refresh_token'
+  | 'userinfo'
+  | 'auth'
+  | 'authorize'
+  | 'stable_token'
+  | 'token'
+  | 'getticket'
 
 export type LoggedEndpoint = FaultEndpoint | 'confirm'
+
+/** Every endpoint in the order `GET /__emulator/counts` lists them. */
+export const LOGGED_ENDPOINTS: readonly LoggedEndpoint[] = [
+  'authorize',
+  'confirm',
+  'access_token',
+  'refresh_token',
+  'userinfo',
+  'auth',
+  'stable_token',
+  'token',
+  'getticket',
+]
+
+/** Calls so far to each endpoint, errors and faults included. */
+export type CallCounts = Record<LoggedEndpoint, number>
+
+/** Endpoints whose `access_token` is the account's global token, which the log hides. */
+const GLOBAL_TOKEN_ENDPOINTS: readonly LoggedEndpoint[] = ['getticket']
+
+function noCalls(): CallCounts {
+  return Object.fromEntries(LOGGED_ENDPOINTS.map((endpoint) => [endpoint, 0])) as CallCounts
+}
 
 /** A failure to inject into the next calls to one endpoint. */
 export interface Fault {
@@ -49,7 +91,10 @@ export interface LogEntry {
   /** The emulator's clock when the call arrived. */
   readonly at: number
   readonly endpoint: LoggedEndpoint
-  /** The call's parameters, with `secret` replaced by `***`. */
+  /**
+   * The call's parameters (for `stable_token`, its JSON body's fields), with `secret` and a
+   * global `access_token` replaced by `***`.
+   */
   readonly query: Readonly<Record<string, string>>
   /** The errcode the call was answered with, if any. */
   errcode?: number
@@ -82,19 +127,8 @@ interface RefreshGrant {
   accessToken: string
 }
 
-/** Past this many stored codes, tokens or log entries, the oldest go. */
-const STORE_LIMIT = 5000
 /** More pending faults than this is a test bug, not a scenario. */
 export const MAX_PENDING_FAULTS = 1000
-
-function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
-  map.set(key, value)
-  // Maps iterate in insertion order, so the first key is the oldest.
-  for (const oldest of map.keys()) {
-    if (map.size <= STORE_LIMIT) break
-    map.delete(oldest)
-  }
-}
 
 /** A token pair as the token endpoints hand it out. */
 export interface Grant {
@@ -119,13 +153,16 @@ export type TokenLookup =
   | { readonly ok: false; readonly reason: 'invalid' | 'expired' }
 
 /**
- * Everything the emulator remembers between calls: issued codes and tokens, the clock,
- * injected faults, the call log and the settings tests changed.
+ * Everything the emulator remembers between calls: issued codes and tokens, the account's
+ * global tokens and ticket, the clock, injected faults, the call log and counts, and the
+ * settings tests changed.
  */
 export class EmulatorState {
   config: RuntimeConfig
   nextUser: TestUserId | null = null
+  account: Account
   private clockOffsetMs = 0
+  private counts = noCalls()
   private codes = new Map<string, CodeGrant>()
   private accessTokens = new Map<string, AccessGrant>()
   private refreshTokens = new Map<string, RefreshGrant>()
@@ -138,6 +175,7 @@ export class EmulatorState {
     private readonly clock: () => number,
   ) {
     this.config = { ...initialConfig }
+    this.account = new Account(() => this.now())
   }
 
   /** The time every lifetime is measured against. */
@@ -158,6 +196,8 @@ export class EmulatorState {
     this.refreshTokens.clear()
     this.faults = []
     this.entries = []
+    this.counts = noCalls()
+    this.account = new Account(() => this.now())
   }
 
   /** The user the next authorization is for. */
@@ -256,15 +296,25 @@ export class EmulatorState {
 
   /** Records a call; the returned entry is completed once the answer is known. */
   record(endpoint: LoggedEndpoint, query: Record<string, string>): LogEntry {
-    const redacted = 'secret' in query ? { ...query, secret: '***' } : query
+    const redacted = { ...query }
+    if ('secret' in redacted) redacted.secret = '***'
+    if ('access_token' in redacted && GLOBAL_TOKEN_ENDPOINTS.includes(endpoint)) {
+      redacted.access_token = '***'
+    }
     const entry: LogEntry = { at: this.now(), endpoint, query: redacted }
     this.entries.push(entry)
     if (this.entries.length > STORE_LIMIT) this.entries.shift()
+    this.counts[endpoint]++
     return entry
   }
 
   log(): LogEntry[] {
     return this.entries.map((entry) => ({ ...entry }))
+  }
+
+  /** Unlike the log, counts are never cut short. */
+  callCounts(): CallCounts {
+    return { ...this.counts }
   }
 
   private issueAccessToken(appId: string, userId: TestUserId, scope: Scope): string {

@@ -1,6 +1,6 @@
 import { newRid } from './ids'
 
-/** The `errcode`s the emulated `/sns` API can answer, with WeChat's `errmsg` texts. */
+/** The `errcode`s the emulated API (`/sns`, `/cgi-bin`) answers, with WeChat's `errmsg` texts. */
 const API_ERRMSG = {
   [-1]: 'system error',
   40001: 'invalid credential, access_token is invalid or not latest',
@@ -10,10 +10,16 @@ const API_ERRMSG = {
   40014: 'invalid access_token',
   40029: 'invalid code',
   40030: 'invalid refresh_token',
-  // Unverified: what api.weixin.qq.com answers for an unknown path under /sns.
+  // Unverified: what api.weixin.qq.com answers for an unknown path under /sns or /cgi-bin.
   40066: 'invalid url',
+  // Unverified: getticket's answer to a type it does not know.
+  40097: 'invalid args',
   40125: 'invalid appsecret',
   40163: 'code been used',
+  // The token endpoints name the caller's address: see ipNotWhitelisted.
+  40164: 'invalid ip, not in whitelist',
+  // Unverified text; the code is documented.
+  40243: 'appsecret is frozen',
   41001: 'access_token missing',
   41002: 'appid missing',
   41003: 'refresh_token missing',
@@ -24,7 +30,10 @@ const API_ERRMSG = {
   42001: 'access_token expired',
   42002: 'refresh_token expired',
   42003: 'code expired',
+  43002: 'require POST method',
+  45009: 'reach max api daily quota limit',
   45011: 'api minute-quota reach limit, must slower, retry next minute',
+  47001: 'data format error',
   48001: 'api unauthorized',
   50001: 'user unauthorized',
 } as const

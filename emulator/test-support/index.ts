@@ -127,9 +127,7 @@ export async function obtainCode(
   return code
 }
 
-/** A GET on the `/sns` API: status, Content-Type and the parsed body. */
-export async function sns(emulator: Emulator, path: string, params: Record<string, string>) {
-  const response = await fetch(`${emulator.url}${path}?${new URLSearchParams(params)}`)
+async function apiAnswer(response: Response) {
   const text = await response.text()
   return {
     status: response.status,
@@ -137,6 +135,21 @@ export async function sns(emulator: Emulator, path: string, params: Record<strin
     text,
     body: JSON.parse(text) as Record<string, unknown>,
   }
+}
+
+/** A GET on the API (`/sns`, `/cgi-bin`): status, Content-Type and the parsed body. */
+export async function sns(emulator: Emulator, path: string, params: Record<string, string>) {
+  return apiAnswer(await fetch(`${emulator.url}${path}?${new URLSearchParams(params)}`))
+}
+
+/** A POST of a JSON body to the API, as `/cgi-bin/stable_token` takes it; answered as `sns`. */
+export async function postApi(emulator: Emulator, path: string, body: unknown) {
+  const response = await fetch(`${emulator.url}${path}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  })
+  return apiAnswer(response)
 }
 
 /** Exchanges a code with the emulator's own credentials. */
