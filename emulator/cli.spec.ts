@@ -72,6 +72,12 @@ describe('npm run emulator', () => {
     expect(output).toContain('redirect domain    h5.example.com')
     expect(output).toContain('微信用户小明')
     expect(output).toContain('POST   /__emulator/faults')
+    expect(output).toContain('POST   /cgi-bin/stable_token')
+    expect(output).toContain('GET    /cgi-bin/token')
+    expect(output).toContain('GET    /cgi-bin/ticket/getticket      ?access_token=…&type=jsapi')
+    expect(output).toContain('GET    /__emulator/counts')
+    expect(output).toContain('GET    /__emulator/tickets')
+    expect(output).toContain('POST   /__emulator/expire-token')
     expect(output).toContain('SIGTERM: stopping')
   }, 20_000)
 
