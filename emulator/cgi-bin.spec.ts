@@ -211,6 +211,14 @@ describe('/cgi-bin/stable_token', () => {
     })
 
     expect(errorSeen(answer)).toEqual(wechatError(43002, 'require POST method'))
+    expect(emulator.log()).toEqual([
+      {
+        at: T0,
+        endpoint: 'stable_token',
+        query: { grant_type: 'client_credential', appid: emulator.appId, secret: '***' },
+        errcode: 43002,
+      },
+    ])
   })
 })
 

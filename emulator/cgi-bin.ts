@@ -37,10 +37,13 @@ function jsonFields(body: string): Fields | null {
   }
 }
 
-/** What the log records of a call: stable_token's body fields, the query of the others. */
+/**
+ * What the log records of a call: stable_token's body fields, the query of the others (and
+ * of a stable_token call without a JSON body, such as a GET).
+ */
 export function loggedParams(endpoint: CgiEndpoint, call: CgiCall): Record<string, string> {
-  if (endpoint !== 'stable_token') return { ...call.query }
-  const fields = jsonFields(call.body) ?? {}
+  const fields = endpoint === 'stable_token' ? jsonFields(call.body) : null
+  if (!fields) return { ...call.query }
   return Object.fromEntries(
     Object.entries(fields).map(([key, value]) => [
       key,
