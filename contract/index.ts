@@ -51,6 +51,27 @@ export interface UserResponse {
 }
 
 /**
+ * `POST /api/wechat/jssdk-config`: the page's URL as the browser has it (`location.href`), which
+ * is signed verbatim without its `#fragment`.
+ */
+export interface JssdkConfigRequest {
+  url: string
+}
+
+/**
+ * The signed fields of `wx.config`, named as it takes them. Holds no ticket or token.
+ * @see wechat-behaviour.md §8
+ */
+export interface JssdkConfigResponse {
+  appId: string
+  /** Whole seconds since the epoch. */
+  timestamp: number
+  nonceStr: string
+  /** Lower-case hex SHA-1. */
+  signature: string
+}
+
+/**
  * Every error the API answers, each with one HTTP status. Only `not_found` is a 404, answered
  * for `/api/*` paths no endpoint declares (netlify.toml rewrites them to api-not-found). No
  * endpoint answers 403 or 404: `netlify dev` and `netlify serve` replay such an answer from a

@@ -75,6 +75,29 @@ function loadApiBase(value: string): string {
   return value.replace(/\/+$/, '')
 }
 
+/** A host as WeChat's JS接口安全域名 takes it: no scheme, path or port. */
+const HOST =
+  /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/
+
+/**
+ * WECHAT_JS_DOMAINS (comma-separated hosts): where pages may be signed for the JS-SDK besides
+ * the site's own origin, such as a custom domain the functions are also reached under.
+ * Lower-cased, as URLs spell their host.
+ */
+export function loadJsDomains(get: EnvGetter): string[] {
+  const hosts = (get('WECHAT_JS_DOMAINS') ?? '')
+    .split(',')
+    .map((host) => host.trim().toLowerCase())
+    .filter(Boolean)
+  if (hosts.some((host) => !HOST.test(host))) {
+    throw new ConfigError(
+      'WECHAT_JS_DOMAINS',
+      'must be comma-separated host names, such as www.example.com (no scheme, path or port)',
+    )
+  }
+  return hosts
+}
+
 /** Keys are derived from these; fewer than 32 bytes is guessable offline. */
 const MIN_SECRET_BYTES = 32
 

@@ -90,6 +90,7 @@ describe('routes', () => {
       '/api/session',
       '/api/session/refresh',
       '/api/sessions',
+      '/api/wechat/jssdk-config',
     ])
     // Reached only through netlify.toml's rewrite, which Netlify applies after functions' paths.
     expect('config' in notFoundModule).toBe(false)

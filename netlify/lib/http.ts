@@ -10,7 +10,7 @@ import {
   WECHAT_LANGS,
 } from '../../contract/index.ts'
 import { ConfigError } from './config.ts'
-import { WechatError } from './wechat.ts'
+import { WechatError, type WechatEndpoint } from './wechat.ts'
 
 /** An error the API answers as is: a stable code, a lower-case message naming the problem. */
 export class ApiError extends Error {
@@ -42,8 +42,25 @@ export function errorBody(code: ApiErrorCode, message: string): ErrorBody {
   return { error: { code, message } }
 }
 
-/** WeChat errcodes that mean the operator's settings are wrong, not the user's request. */
-const MISCONFIGURED = new Set([40013, 40125, 41002, 41004, 40164])
+/**
+ * WeChat errcodes that only the operator can clear: wrong settings, a frozen AppSecret (40243),
+ * this server's IP missing from the account's whitelist (40164), the account token's daily
+ * quota spent (45009).
+ */
+const MISCONFIGURED = new Set([40013, 40125, 41002, 41004, 40164, 40243, 45009])
+
+/** What the operator does about each, said in the log. */
+const OPERATOR_HINTS: Record<number, string> = {
+  40164:
+    "add this server's outgoing IP addresses to the account's IP whitelist (公众号后台 → 设置与开发 → 基本配置), or turn the whitelist off: serverless hosts have no fixed IP",
+  40243: 'the AppSecret is frozen: unfreeze or reset it in 公众号后台 → 设置与开发 → 基本配置',
+  45009:
+    "the account token's daily quota is spent: reset it in 公众号后台 (接口权限), or wait for midnight Beijing time",
+}
+const DEFAULT_HINT = 'check WECHAT_APPID, WECHAT_APPSECRET and the server IP whitelist'
+
+/** The account-wide calls: the same cause fails every request until the operator acts. */
+const ACCOUNT_ENDPOINTS = new Set<WechatEndpoint>(['stable_token', 'getticket'])
 
 /** Maps a WeChat failure to the API's error, keeping WeChat's own wording out of the answer. */
 export function fromWechatError(error: WechatError): ApiError {
@@ -75,7 +92,8 @@ export function fromWechatError(error: WechatError): ApiError {
       cause: error,
     })
   }
-  if (MISCONFIGURED.has(errcode)) {
+  // On stable_token, 40001 is a wrong AppSecret; elsewhere, a token that is no longer valid.
+  if (MISCONFIGURED.has(errcode) || (errcode === 40001 && error.endpoint === 'stable_token')) {
     return new ApiError('misconfigured', 'the service is misconfigured', { cause: error })
   }
   return new ApiError('wechat_rejected', `wechat refused the request (errcode ${errcode})`, {
@@ -101,15 +119,23 @@ export function errorResponse(error: unknown, requestId = '-'): Response {
   return json(errorBody(apiError.code, apiError.message), status)
 }
 
+/** Account-wide failures this instance has logged: each cause once, not once per request. */
+const loggedAccountFailures = new Set<string>()
+
 function logFailure(error: ApiError, requestId: string) {
   const cause = error.cause
   if (cause instanceof ConfigError) {
     console.error(`[${requestId}] ${error.code}: set ${cause.variable}: ${cause.message}`)
   } else if (cause instanceof WechatError) {
+    if (error.code === 'misconfigured' && ACCOUNT_ENDPOINTS.has(cause.endpoint)) {
+      const seen = `${cause.endpoint} ${cause.errcode}`
+      if (loggedAccountFailures.has(seen)) return
+      loggedAccountFailures.add(seen)
+    }
     // The message names the errcode and WeChat's errmsg, cleaned of anything it echoed.
     const hint =
       error.code === 'misconfigured'
-        ? ' (check WECHAT_APPID, WECHAT_APPSECRET and the server IP whitelist)'
+        ? ` (${OPERATOR_HINTS[cause.errcode ?? 0] ?? DEFAULT_HINT})`
         : ''
     console.error(`[${requestId}] ${error.code}: ${cause.message}${hint}`)
   } else {
@@ -126,8 +152,8 @@ export function requireMethod(request: Request, allowed: readonly string[]): voi
   }
 }
 
-/** Reads and validates `POST /api/auth/wechat`'s body. */
-export async function readLoginRequest(request: Request): Promise<LoginRequest> {
+/** A request's JSON object body, within `MAX_BODY_BYTES`; its fields are for the caller to check. */
+export async function readJsonObject(request: Request): Promise<Record<string, unknown>> {
   const type = request.headers.get('content-type') ?? ''
   if (!/^application\/json\s*(;|$)/i.test(type)) {
     throw new ApiError('unsupported_media_type', 'content-type must be application/json')
@@ -147,7 +173,12 @@ export async function readLoginRequest(request: Request): Promise<LoginRequest> 
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new ApiError('bad_request', 'body must be a json object')
   }
-  const { code, state, verifier, lang } = body as Record<string, unknown>
+  return body as Record<string, unknown>
+}
+
+/** Reads and validates `POST /api/auth/wechat`'s body. */
+export async function readLoginRequest(request: Request): Promise<LoginRequest> {
+  const { code, state, verifier, lang } = await readJsonObject(request)
   if (typeof code !== 'string' || !CODE_PATTERN.test(code)) {
     throw new ApiError('bad_request', 'code must be 1 to 128 letters or digits')
   }

@@ -2,9 +2,11 @@ import { getStore, type GetStoreOptions, type Store } from '@netlify/blobs'
 
 /**
  * `users`: a record per user, tokens included (users.ts); `sessions`: ended sessions
- * (revocations.ts), apart so that the per-request check lists revocations and nothing else.
+ * (revocations.ts), apart so that the per-request check lists revocations and nothing else;
+ * `account`: the Official Account's global access_token and jsapi_ticket, one for the whole
+ * site (account-token.ts).
  */
-export type StoreName = 'users' | 'sessions'
+export type StoreName = 'users' | 'sessions' | 'account'
 export type StoreFactory = (name: StoreName) => Store
 
 /** Where the stores are: from the context Netlify gives functions unless given here. */

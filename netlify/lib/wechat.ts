@@ -41,7 +41,8 @@ export interface WechatUserInfo {
   unionid?: string
 }
 
-export type WechatEndpoint = 'access_token' | 'refresh_token' | 'userinfo' | 'auth'
+export type WechatEndpoint =
+  'access_token' | 'refresh_token' | 'userinfo' | 'auth' | 'stable_token' | 'getticket'
 
 /**
  * - `errcode`: WeChat answered with an errcode (see `errcode` and `errmsg`);
@@ -83,6 +84,8 @@ const PATHS: Record<WechatEndpoint, string> = {
   refresh_token: '/sns/oauth2/refresh_token',
   userinfo: '/sns/userinfo',
   auth: '/sns/auth',
+  stable_token: '/cgi-bin/stable_token',
+  getticket: '/cgi-bin/ticket/getticket',
 }
 
 type Json = Record<string, unknown>
@@ -113,13 +116,16 @@ export function cleanErrmsg(raw: string): string {
 
 /** URL of one API call; exported so tests and logs agree on exactly what is sent. */
 export function apiUrl(apiBase: string, endpoint: WechatEndpoint, params: Record<string, string>) {
-  return `${apiBase}${PATHS[endpoint]}?${new URLSearchParams(params).toString()}`
+  const query = new URLSearchParams(params).toString()
+  return `${apiBase}${PATHS[endpoint]}${query ? `?${query}` : ''}`
 }
 
+/** A GET with `params`, or a POST of `body` as JSON. */
 async function call(
   options: WechatClientOptions,
   endpoint: WechatEndpoint,
   params: Record<string, string>,
+  body?: Json,
 ): Promise<Json> {
   const doFetch = options.fetch ?? globalThis.fetch
   const timeoutMs = Math.min(options.timeoutMs, (options.deadline ?? Infinity) - Date.now())
@@ -139,6 +145,11 @@ async function call(
   try {
     response = await doFetch(apiUrl(options.apiBase, endpoint, params), {
       signal: controller.signal,
+      ...(body && {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      }),
     })
     text = await response.text()
   } catch (cause) {
@@ -159,20 +170,20 @@ async function call(
       status: response.status,
     })
   }
-  let body: unknown
+  let answer: unknown
   try {
     // WeChat sends JSON as text/plain, so the content type is not checked.
-    body = JSON.parse(text)
+    answer = JSON.parse(text)
   } catch (cause) {
     throw new WechatError('bad_body', endpoint, `${endpoint} answered a body that is not json`, {
       cause,
     })
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+  if (typeof answer !== 'object' || answer === null || Array.isArray(answer)) {
     throw new WechatError('bad_body', endpoint, `${endpoint} answered json that is not an object`)
   }
-  const json = body as Json
-  // Success bodies carry no errcode, except /sns/auth's {"errcode":0}.
+  const json = answer as Json
+  // Success bodies carry no errcode, except /sns/auth's and getticket's {"errcode":0}.
   if (json.errcode !== undefined && json.errcode !== 0) {
     const errcode = typeof json.errcode === 'number' ? json.errcode : Number(json.errcode)
     const errmsg = typeof json.errmsg === 'string' ? cleanErrmsg(json.errmsg) : ''
@@ -294,4 +305,68 @@ export async function checkAccessToken(
   token: Pick<WebAccessToken, 'access_token' | 'openid'>,
 ): Promise<void> {
   await call(options, 'auth', { access_token: token.access_token, openid: token.openid })
+}
+
+/** The account's global access_token (not a user's): `/cgi-bin/stable_token`'s answer. */
+export interface AccountToken {
+  access_token: string
+  /** Seconds left: the stable token's remaining life, not always 7200. */
+  expires_in: number
+}
+
+/** A JS-SDK ticket: `/cgi-bin/ticket/getticket`'s answer. */
+export interface JsapiTicket {
+  ticket: string
+  /** Says 7200 even for a ticket issued earlier (wechat-behaviour.md §8). */
+  expires_in: number
+}
+
+function lifetime(endpoint: WechatEndpoint, json: Json): number {
+  const seconds = json.expires_in
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0) {
+    throw new WechatError('bad_body', endpoint, `${endpoint} answer lacks a positive expires_in`)
+  }
+  return seconds
+}
+
+/**
+ * The account's global access_token from `/cgi-bin/stable_token`. In normal mode it is the
+ * same token for every caller while it lives, so instances never kill each other's, as
+ * `/cgi-bin/token` does. `forceRefresh` kills the current token: WeChat allows it 20 times a
+ * day, 30 s apart.
+ * @see wechat-behaviour.md §8
+ * @see https://developers.weixin.qq.com/doc/offiaccount/Basic_Information/getStableAccessToken.html
+ */
+export async function fetchStableToken(
+  options: WechatClientOptions,
+  forceRefresh = false,
+): Promise<AccountToken> {
+  const json = await call(
+    options,
+    'stable_token',
+    {},
+    {
+      grant_type: 'client_credential',
+      appid: options.appId,
+      secret: options.appSecret,
+      force_refresh: forceRefresh,
+    },
+  )
+  return {
+    access_token: str('stable_token', json, 'access_token'),
+    expires_in: lifetime('stable_token', json),
+  }
+}
+
+/**
+ * The JS-SDK's jsapi_ticket, fetched with the account's access_token.
+ * @see wechat-behaviour.md §8
+ * @see https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/JS-SDK.html#62
+ */
+export async function fetchJsapiTicket(
+  options: WechatClientOptions,
+  accessToken: string,
+): Promise<JsapiTicket> {
+  const json = await call(options, 'getticket', { access_token: accessToken, type: 'jsapi' })
+  return { ticket: str('getticket', json, 'ticket'), expires_in: lifetime('getticket', json) }
 }
