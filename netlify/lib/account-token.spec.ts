@@ -86,7 +86,13 @@ const apiHash = () => createHash('sha256').update(base).digest('hex').slice(0, 1
 const blobKey = (name: string) => `${APPID}/${apiHash()}/${name}`
 const kept = async (name: string) =>
   (await blobs.stores('account').get(blobKey(name), { type: 'json' })) as {
-    kept?: { expiresAt: number; refreshAt: number; seenExpiresAt?: number; id: string }
+    kept?: {
+      expiresAt: number
+      refreshAt: number
+      seenExpiresAt?: number
+      id: string
+      tokenId?: string
+    }
     claim?: unknown
   } | null
 const idOf = (value: string) => createHash('sha256').update(value).digest('hex').slice(0, 16)
@@ -144,6 +150,8 @@ describe.each([
     const stored = JSON.stringify([await kept('token'), await kept('ticket')])
     expect(stored).not.toContain('GLOBAL_T1')
     expect(stored).not.toContain('TICKET_K1')
+    // The ticket names the token it came with.
+    expect((await kept('ticket'))?.kept).toMatchObject({ tokenId: idOf('83_GLOBAL_T1') })
     expect(await kept('token')).toEqual({
       kept: {
         sealed: expect.stringMatching(/^[\w-]+\.\.[\w-]+\.[\w-]+\.[\w-]+$/),
@@ -362,6 +370,22 @@ describe('force_refresh', () => {
     expect(wechat.calls.filter((call) => call.body.includes('"force_refresh":true'))).toHaveLength(
       1,
     )
+  })
+})
+
+describe('SESSION_SECRET rotation', () => {
+  it('opens what an earlier secret sealed; what no secret opens is fetched again', async () => {
+    const wechat = fakeWechat({ [STABLE]: token('83_GLOBAL_T1'), [TICKET]: ticket('TICKET_K1') })
+    await (await instance()).jsapiTicket(deps(wechat.fetch))
+    const rotated = (current: string, previous: string[]) => {
+      const given = deps(wechat.fetch)
+      return { ...given, config: { ...given.config, secrets: { current, previous } } }
+    }
+    const NEXT = 'the-next-session-secret-0123456789abcdef'
+    expect(await (await instance()).jsapiTicket(rotated(NEXT, [SESSION_SECRET]))).toBe('TICKET_K1')
+    expect(wechat.calls).toHaveLength(2)
+    expect(await (await instance()).jsapiTicket(rotated(NEXT, []))).toBe('TICKET_K1')
+    expect(wechat.paths()).toEqual([STABLE, TICKET, STABLE, TICKET])
   })
 })
 
