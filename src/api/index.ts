@@ -1,5 +1,11 @@
 import axios, { AxiosError } from 'axios'
-import type { LoginRequest, SessionUser, UserResponse } from '@contract'
+import type {
+  JssdkConfigRequest,
+  JssdkConfigResponse,
+  LoginRequest,
+  SessionUser,
+  UserResponse,
+} from '@contract'
 import { failureOf, LoginFailure } from './failure'
 
 /**
@@ -50,17 +56,6 @@ export async function deleteSession(): Promise<void> {
 /** 退出所有设备: ends every session of the signed-in user, this one included. */
 export async function deleteSessions(): Promise<void> {
   await request(() => http.delete('/sessions'))
-}
-
-// The server's POST /api/wechat/jssdk-config, until contract/ exports these two types.
-export interface JssdkConfigRequest {
-  url: string
-}
-export interface JssdkConfigResponse {
-  appId: string
-  timestamp: number
-  nonceStr: string
-  signature: string
 }
 
 /**
