@@ -1,11 +1,10 @@
 import { createApp } from 'vue'
 import { createPinia } from 'pinia'
 import App from './App.vue'
-import { currentClient } from './auth/client'
+import { canAuthorize, currentClient } from './auth/client'
 import { startLocale } from './locales'
 import { preferredLanguages } from './locales/detect'
 import { createAppRouter } from './router'
-import { installWechatShare } from './wechat/share'
 import './assets/weui.less'
 import './assets/weui-overrides.css'
 import './assets/main.css'
@@ -15,7 +14,13 @@ import './assets/main.css'
 const landingUrl = location.href
 const app = createApp(App)
 const router = createAppRouter()
-installWechatShare(router, { landingUrl, client: currentClient() })
+const client = currentClient()
+// The JS-SDK and its set-up are only for WeChat itself, in a chunk of their own.
+if (canAuthorize(client)) {
+  void import('./wechat/share')
+    .then(({ installWechatShare }) => installWechatShare(router, { landingUrl, client }))
+    .catch(() => undefined)
+}
 app.use(createPinia())
 app.use(router)
 // Simplified Chinese is in this bundle and resolves at once; another language is loaded

@@ -66,9 +66,15 @@ export function installWechatShare(router: Router, { landingUrl, client, load = 
     await configure(withoutFragment(url))
   }
 
-  router.afterEach((to, _from, failure) => {
-    if (failure || !shared(to)) return
+  function onPage(to: RouteLocationNormalized) {
+    if (!shared(to)) return
     setUp(signs === 'landing' ? landingUrl : location.href).catch(() => undefined)
+  }
+  // Installed from a lazy chunk, perhaps after the first navigation: that page is taken as
+  // it is, and every later one as it comes.
+  void router.isReady().then(() => {
+    onPage(router.currentRoute.value)
+    router.afterEach((to, _from, failure) => failure || onPage(to))
   })
   // A language chosen on the page also changes the card.
   watch(messages, () => void sdk?.then((wx) => wx && configure && wx.ready(() => share(wx))))

@@ -64,6 +64,26 @@ describe('installWechatShare', () => {
     locale.value = null
   })
 
+  it('installed after the first page is shown (it loads lazily), takes that page once', async () => {
+    window.history.replaceState(null, '', '/')
+    const router = createRouter({ history: createWebHistory(), routes })
+    installGuards(router)
+    await go(router, '/')
+    const fake = fakeWx()
+    installWechatShare(router, {
+      landingUrl: location.href,
+      client: 'wechat-android',
+      load: () => Promise.resolve(fake.wx),
+    })
+    await flushPromises()
+    expect(signedUrls(requests)).toEqual(['http://localhost:3000/'])
+    await go(router, '/profile')
+    expect(signedUrls(requests)).toEqual([
+      'http://localhost:3000/',
+      'http://localhost:3000/profile',
+    ])
+  })
+
   it('on iOS signs the landing URL with code and state, once, after the guard replaced it', async () => {
     const { router, fake } = start('wechat-ios', '/auth/callback?code=CODE1&state=STATE1')
     await go(router, '/auth/callback?code=CODE1&state=STATE1')
