@@ -7,15 +7,30 @@ export interface Asset {
   path: string
   /** The body gzipped with zlib level 9, whatever encoding it travelled in. */
   gzip: number
+  /** Loaded for the JS-SDK's share card, inside WeChat only, after the page is on screen. */
+  jssdk: boolean
 }
+
+/**
+ * The chunks of the JS-SDK (src/wechat/): its set-up (`share`), the SDK (`sdk`), and Rollup's
+ * CommonJS helper that the SDK, a CommonJS package, brings in. They are not part of the
+ * sign-in, and the floor app has no JS-SDK, so the sign-in's budget leaves them out and the
+ * report shows them on their own.
+ */
+const JSSDK_CHUNK = /^\/assets\/(?:share|sdk|_commonjsHelpers)-[\w-]+\.js$/
+
+/** The request for the share card's signature, not part of the sign-in either. */
+const JSSDK_CONFIG = `${APP_URL}/api/wechat/jssdk-config`
 
 export type Route = '/' | '/profile (signed in)' | '/auth/callback'
 
 export interface PageBytes {
   route: Route
   assets: Asset[]
-  /** Gzip bytes of all JS and CSS together: the figure the budget is on. */
+  /** Gzip bytes of all JS and CSS together. */
   total: number
+  /** The same without the JS-SDK's chunks: the figure the budget is on. */
+  signIn: number
 }
 
 export interface RoundTrips {
@@ -23,6 +38,8 @@ export interface RoundTrips {
   apiCallbackToProfile: string[]
   apiOnReload: string[]
   wechatOnReload: string[]
+  /** The share card's signature requests on that reload. */
+  jssdkOnReload: string[]
 }
 
 /** Collects the JS and CSS the page loads until `stop()` is called. */
@@ -32,10 +49,10 @@ function collectAssets(page: Page): { stop: (route: Route) => Promise<PageBytes>
     const type = response.headers()['content-type'] ?? ''
     if (!response.url().startsWith(APP_URL) || !/javascript|text\/css/.test(type)) return
     pending.push(
-      response.body().then((body) => ({
-        path: response.url().slice(APP_URL.length),
-        gzip: gzipSync(body, { level: 9 }).length,
-      })),
+      response.body().then((body) => {
+        const path = response.url().slice(APP_URL.length)
+        return { path, gzip: gzipSync(body, { level: 9 }).length, jssdk: JSSDK_CHUNK.test(path) }
+      }),
     )
   }
   page.on('response', onResponse)
@@ -43,7 +60,8 @@ function collectAssets(page: Page): { stop: (route: Route) => Promise<PageBytes>
     stop: async (route) => {
       page.off('response', onResponse)
       const assets = (await Promise.all(pending)).sort((a, b) => a.path.localeCompare(b.path))
-      return { route, assets, total: assets.reduce((sum, a) => sum + a.gzip, 0) }
+      const sum = (list: Asset[]) => list.reduce((total, a) => total + a.gzip, 0)
+      return { route, assets, total: sum(assets), signIn: sum(assets.filter((a) => !a.jssdk)) }
     },
   }
 }
@@ -55,7 +73,8 @@ function recordRequests(page: Page): string[] {
   return log
 }
 
-const isApi = (request: string) => request.includes(` ${APP_URL}/api/`)
+const isJssdk = (request: string) => request.endsWith(` ${JSSDK_CONFIG}`)
+const isApi = (request: string) => request.includes(` ${APP_URL}/api/`) && !isJssdk(request)
 const isWechat = (request: string) => request.includes(` ${EMULATOR_URL}/`)
 
 /** Loads `path` and waits until the page shows `ready`, then until the network is quiet. */
@@ -117,6 +136,7 @@ export async function measureJourney(
       apiCallbackToProfile,
       apiOnReload: reload.filter(isApi),
       wechatOnReload: reload.filter(isWechat),
+      jssdkOnReload: reload.filter(isJssdk),
     }
     return { bytes, roundTrips }
   } finally {
