@@ -7,6 +7,13 @@ import {
   type FaultEndpoint,
   type RuntimeConfig,
 } from './state'
+import {
+  verifyJssdk,
+  type ForcedVerify,
+  type ShareApi,
+  type ShareRecord,
+  type VerifyRequest,
+} from './jsbridge'
 import { isTestUserId, TEST_USERS, type TestUserId } from './users'
 
 /** Longest injectable delay: enough to trip any client timeout, short enough to not hang CI. */
@@ -33,8 +40,14 @@ const CONFIG_KEYS = [
   'ipWhitelist',
   'frozenSecret',
   'tokenDailyQuota',
+  'jsDomains',
 ]
 const MAX_WHITELIST = 200
+/** WeChat lets an account name 5 JS接口安全域名. */
+const MAX_JS_DOMAINS = 5
+const MAX_FIELD = 2048
+const FORCEABLE = ['config:invalid signature', 'config:invalid url domain', 'config:fail'] as const
+const SHARE_APIS: readonly ShareApi[] = ['updateAppMessageShareData', 'updateTimelineShareData']
 const MAX_DAILY_QUOTA = 100_000_000
 const MAX_TIMES = 10_000
 export const TOO_MANY_FAULTS = `more than ${MAX_PENDING_FAULTS} pending faults`
@@ -128,7 +141,7 @@ export function parseConfig(input: unknown): Parsed<Partial<RuntimeConfig>> {
   const extra = unknownKey(input, CONFIG_KEYS)
   if (extra !== null) return invalid(`unknown key "${extra}"`)
   const { requireWechatUa, allowDesktop, codeTtlMs, domain, expiredCodeErrcode } = input
-  const { ipWhitelist, frozenSecret, tokenDailyQuota } = input
+  const { ipWhitelist, frozenSecret, tokenDailyQuota, jsDomains } = input
   if (requireWechatUa !== undefined && typeof requireWechatUa !== 'boolean') {
     return invalid('"requireWechatUa" must be a boolean')
   }
@@ -168,6 +181,16 @@ export function parseConfig(input: unknown): Parsed<Partial<RuntimeConfig>> {
   if (tokenDailyQuota !== undefined && !isInteger(tokenDailyQuota, 0, MAX_DAILY_QUOTA)) {
     return invalid(`"tokenDailyQuota" must be an integer from 0 to ${MAX_DAILY_QUOTA}`)
   }
+  if (
+    jsDomains !== undefined &&
+    !(
+      Array.isArray(jsDomains) &&
+      jsDomains.length <= MAX_JS_DOMAINS &&
+      jsDomains.every((host) => typeof host === 'string' && /^[A-Za-z0-9.-]{1,253}$/.test(host))
+    )
+  ) {
+    return invalid(`"jsDomains" must be a list of at most ${MAX_JS_DOMAINS} host names`)
+  }
   return { ok: true, value: input as Partial<RuntimeConfig> }
 }
 
@@ -185,6 +208,61 @@ export function parseNextUser(user: unknown): Parsed<TestUserId | null> {
     return invalid(`"user" must be null or one of ${TEST_USERS.map(({ id }) => id).join(', ')}`)
   }
   return { ok: true, value: user }
+}
+
+const isField = (value: unknown): value is string =>
+  typeof value === 'string' && value.length <= MAX_FIELD
+
+/** Validates what the bridge sends for `preVerifyJSAPI`. */
+export function parseVerify(input: unknown): Parsed<VerifyRequest> {
+  if (!isRecord(input)) return invalid('the body must be a JSON object')
+  const { verifyAppId, verifyTimestamp, verifyNonceStr, verifySignature, url, platform } = input
+  const fields = { verifyAppId, verifyTimestamp, verifyNonceStr, verifySignature, url }
+  const bad = Object.entries(fields).find(([, value]) => !isField(value))
+  if (bad) return invalid(`"${bad[0]}" must be a string`)
+  if (platform !== 'ios' && platform !== 'android') {
+    return invalid('"platform" must be "ios" or "android"')
+  }
+  return { ok: true, value: { ...(fields as Record<keyof typeof fields, string>), platform } }
+}
+
+/** Validates a share card the bridge records. */
+export function parseShare(input: unknown): Parsed<ShareRecord> {
+  if (!isRecord(input)) return invalid('the body must be a JSON object')
+  const { api, page, title, desc, link, imgUrl } = input
+  if (!SHARE_APIS.includes(api as ShareApi)) {
+    return invalid(`"api" must be one of ${SHARE_APIS.join(', ')}`)
+  }
+  const fields = { page, title, link, imgUrl }
+  const bad = Object.entries(fields).find(([, value]) => !isField(value))
+  if (bad) return invalid(`"${bad[0]}" must be a string`)
+  if (desc !== undefined && !isField(desc)) return invalid('"desc" must be a string')
+  return {
+    ok: true,
+    value: {
+      api: api as ShareApi,
+      ...(fields as Record<keyof typeof fields, string>),
+      ...(desc !== undefined ? { desc } : {}),
+    },
+  }
+}
+
+/** Validates a forced verification answer. */
+export function parseForce(input: unknown): Parsed<ForcedVerify> {
+  if (!isRecord(input)) return invalid('the body must be a JSON object')
+  const extra = unknownKey(input, ['errMsg', 'times'])
+  if (extra !== null) return invalid(`unknown key "${extra}"`)
+  const { errMsg, times } = input
+  if (!FORCEABLE.includes(errMsg as ForcedVerify['errMsg'])) {
+    return invalid(`"errMsg" must be one of ${FORCEABLE.join(', ')}`)
+  }
+  if (times !== undefined && !isInteger(times, 1, MAX_TIMES)) {
+    return invalid(`"times" must be an integer from 1 to ${MAX_TIMES}`)
+  }
+  return {
+    ok: true,
+    value: { errMsg: errMsg as ForcedVerify['errMsg'], times: (times as number | undefined) ?? 1 },
+  }
 }
 
 /** The users as `GET /__emulator/users` lists them. */
@@ -268,6 +346,54 @@ const ROUTES: Record<string, Partial<Record<string, Route>>> = {
   log: { GET: (state) => ok(state.log()) },
   counts: { GET: (state) => ok(state.callCounts()) },
   tickets: { GET: (state) => ok(state.account.validTickets()) },
+  'jssdk/verify': {
+    POST: (state, body) => {
+      if (!body.ok) return badRequest(body.error)
+      const request = parseVerify(body.value)
+      if (!request.ok) return badRequest(request.error)
+      const { url, platform, verifyAppId: appId } = request.value
+      const forced = state.jssdk.takeForced(url.split('#')[0] ?? url)
+      const answer =
+        forced ??
+        verifyJssdk(
+          request.value,
+          { appId: state.fixed.appId, jsDomains: state.jsDomains() },
+          state.account.validTickets(),
+        )
+      state.jssdk.verified({
+        url,
+        platform,
+        appId,
+        errMsg: answer.errMsg,
+        ...(forced ? { forced: true as const } : {}),
+      })
+      return ok(answer)
+    },
+  },
+  'jssdk/verifies': { GET: (state) => ok(state.jssdk.verifies) },
+  'jssdk/force': {
+    POST: (state, body) => {
+      if (!body.ok) return badRequest(body.error)
+      const force = parseForce(body.value)
+      if (!force.ok) return badRequest(force.error)
+      state.jssdk.forced = force.value
+      return ok({ ok: true, forced: force.value })
+    },
+    DELETE: (state) => {
+      state.jssdk.forced = null
+      return ok()
+    },
+  },
+  'jssdk/share': {
+    POST: (state, body) => {
+      if (!body.ok) return badRequest(body.error)
+      const share = parseShare(body.value)
+      if (!share.ok) return badRequest(share.error)
+      state.jssdk.shared(share.value)
+      return ok({ ok: true })
+    },
+  },
+  shares: { GET: (state) => ok(state.jssdk.shares) },
   'expire-token': {
     POST: (state) => ok({ ok: true, expired: state.account.expireTokens() }),
   },

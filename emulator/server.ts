@@ -43,6 +43,7 @@ import {
   EMULATOR_HOST,
   EMULATOR_PORT,
 } from './defaults'
+import { JSBRIDGE_SCRIPT } from './jsbridge-script'
 import { hasCookie, readBody, send, sendHtml, sendJson, sendTooLarge, splitTarget } from './http'
 import { consentPage, errorPage, notInWechatPage, redirectPage } from './pages'
 import {
@@ -128,6 +129,8 @@ export interface Emulator {
   expireToken(): number
 }
 
+/** The WeixinJSBridge stand-in e2e tests inject before the page's scripts. */
+const JSBRIDGE_PATH = '/__emulator/jsbridge.js'
 const CONFIRM_PATH = '/connect/oauth2/authorize/confirm'
 const AUTHORIZE_PATH = '/connect/oauth2/authorize'
 const WECHAT_JSON = 'text/plain'
@@ -388,6 +391,11 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     }
     if (path.startsWith('/sns/') || path.startsWith('/cgi-bin/')) {
       return api(req, res, path, rawQuery)
+    }
+    if (path === JSBRIDGE_PATH && (method === 'GET' || method === 'HEAD')) {
+      return send(res, 200, 'text/javascript; charset=utf-8', JSBRIDGE_SCRIPT, {
+        'Cache-Control': 'no-store',
+      })
     }
     if (path.startsWith('/__emulator/')) {
       const answer = await controlApi(state, method, path.slice('/__emulator/'.length), () =>

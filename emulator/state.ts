@@ -2,6 +2,7 @@ import { Account } from './account'
 import type { Scope } from './authorize'
 import { remember, STORE_LIMIT } from './bounded'
 import { newCode, newToken, openidFor } from './ids'
+import { JssdkRecords } from './jsbridge'
 import { DEFAULT_USER_ID, testUser, type TestUser, type TestUserId } from './users'
 
 /** The settings a test may change while the emulator runs. */
@@ -24,6 +25,8 @@ export interface RuntimeConfig {
   frozenSecret: boolean
   /** `/cgi-bin/token` calls a day before 45009: 2,000, or 200 on a 测试号. */
   tokenDailyQuota: number
+  /** The JS接口安全域名 `wx.config` is accepted on; absent: the web-authorization `domain`. */
+  jsDomains?: readonly string[]
 }
 
 /** The settings fixed for the emulator's lifetime. */
@@ -161,6 +164,8 @@ export class EmulatorState {
   config: RuntimeConfig
   nextUser: TestUserId | null = null
   account: Account
+  /** The JS-SDK bridge's verifications and share cards. */
+  jssdk = new JssdkRecords()
   private clockOffsetMs = 0
   private counts = noCalls()
   private codes = new Map<string, CodeGrant>()
@@ -176,6 +181,12 @@ export class EmulatorState {
   ) {
     this.config = { ...initialConfig }
     this.account = new Account(() => this.now())
+    this.jssdk = new JssdkRecords()
+  }
+
+  /** The hosts `wx.config` is accepted on. */
+  jsDomains(): readonly string[] {
+    return this.config.jsDomains ?? [this.config.domain]
   }
 
   /** The time every lifetime is measured against. */
@@ -198,6 +209,7 @@ export class EmulatorState {
     this.entries = []
     this.counts = noCalls()
     this.account = new Account(() => this.now())
+    this.jssdk = new JssdkRecords()
   }
 
   /** The user the next authorization is for. */
