@@ -13,13 +13,19 @@ export function fakeWx() {
   let ended = false
   let waiting: (() => void)[] = []
   let onError: ((res: WxError) => void) | undefined
+  /** What the next share calls answer instead of success, as WeChat does before a check passes. */
+  let refuse: string[] = []
 
   const wx: Wx = {
     config: (options) => configs.push(options),
     ready: (callback) => (ended ? callback() : waiting.push(callback)),
     error: (callback) => (onError = callback),
-    updateAppMessageShareData: (data) => appMessage.push(data),
-    updateTimelineShareData: (data) => timeline.push(data),
+    updateAppMessageShareData: ({ fail, ...data }) => {
+      const errMsg = refuse.shift()
+      if (errMsg) fail?.({ errMsg: `updateAppMessageShareData:${errMsg}` })
+      else appMessage.push(data)
+    },
+    updateTimelineShareData: ({ fail: _fail, ...data }) => timeline.push(data),
   }
 
   /** WeChat's verdict on the last configuration: nothing for success, or what wx.error gets. */
@@ -31,5 +37,10 @@ export function fakeWx() {
     for (const callback of callbacks) callback()
   }
 
-  return { wx, configs, appMessage, timeline, settle }
+  /** The next share calls are refused with these errMsgs, one each. */
+  function refuseShares(...errMsgs: string[]) {
+    refuse = errMsgs
+  }
+
+  return { wx, configs, appMessage, timeline, settle, refuseShares }
 }

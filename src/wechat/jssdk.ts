@@ -22,13 +22,18 @@ export interface WxError {
   realAuthUrl?: string | string[]
 }
 
+/** How an API call ended when it did not succeed, e.g. refused while WeChat still checks. */
+export interface WxCallbacks {
+  fail?: (res: { errMsg: string }) => void
+}
+
 /** The part of jweixin-1.6.0 the app uses; tests pass a fake. */
 export interface Wx {
   config(options: WxConfig): void
   ready(callback: () => void): void
   error(callback: (res: WxError) => void): void
-  updateAppMessageShareData(data: ShareData): void
-  updateTimelineShareData(data: Omit<ShareData, 'desc'>): void
+  updateAppMessageShareData(data: ShareData & WxCallbacks): void
+  updateTimelineShareData(data: Omit<ShareData, 'desc'> & WxCallbacks): void
 }
 
 export const JS_API_LIST = ['updateAppMessageShareData', 'updateTimelineShareData']

@@ -25,6 +25,10 @@ const SIGNS: Record<WechatClient, 'landing' | 'current' | null> = {
 
 const SHARED: ReadonlySet<RouteName> = new Set(['home', 'profile'])
 
+/** A card refused while a signature is being checked is set again, this often, this late. */
+const RESHARE_TRIES = 3
+const RESHARE_AFTER_MS = 300
+
 /** The card: the site's home, never a URL carrying a code, a state or an openid. */
 export function shareData(text: Messages['share'], origin: string): ShareData {
   return {
@@ -50,10 +54,17 @@ export function installWechatShare(router: Router, { landingUrl, client, load = 
   let sdk: Promise<Wx | null> | undefined
   let configure: ((url: string) => Promise<void>) | undefined
 
-  function share(wx: Wx) {
+  function share(wx: Wx, triesLeft = RESHARE_TRIES) {
     if (!shared(router.currentRoute.value)) return
     const { title, desc, link, imgUrl } = shareData(messages.value.share, location.origin)
-    wx.updateAppMessageShareData({ title, desc, link, imgUrl })
+    // After a failed configuration jweixin runs ready callbacks at once, while WeChat is still
+    // checking the next signature, and WeChat refuses the card: it is set again a little later.
+    const fail = ({ errMsg }: { errMsg: string }) => {
+      if (triesLeft > 0 && /offline verifying|permission denied/.test(errMsg)) {
+        setTimeout(() => share(wx, triesLeft - 1), RESHARE_AFTER_MS)
+      }
+    }
+    wx.updateAppMessageShareData({ title, desc, link, imgUrl, fail })
     wx.updateTimelineShareData({ title, link, imgUrl })
   }
 

@@ -215,6 +215,28 @@ describe('installWechatShare', () => {
     expect(fake.appMessage).toEqual([CARD_ZH, CARD_ZH])
   })
 
+  it('sets the card again when WeChat refuses it while the new signature is checked', async () => {
+    vi.useFakeTimers()
+    try {
+      const { router, fake } = start('wechat-android', '/')
+      await go(router, '/')
+      fake.refuseShares('the permission value is offline verifying')
+      fake.settle()
+      // Refused once: nothing yet, and one more try a moment later.
+      expect(fake.appMessage).toEqual([])
+      await vi.advanceTimersByTimeAsync(300)
+      expect(fake.appMessage).toEqual([CARD_ZH])
+      // A refusal for another reason is not tried again.
+      fake.refuseShares('the permission value is not granted')
+      await go(router, '/profile')
+      fake.settle()
+      await vi.advanceTimersByTimeAsync(1000)
+      expect(fake.appMessage).toEqual([CARD_ZH])
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
   it('asks exactly once more for a string realAuthUrl, and only warns on a second failure', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
     const { router, fake } = start('wechat-android', '/')
