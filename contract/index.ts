@@ -48,6 +48,8 @@ export const WECHAT_LANGS: readonly WechatLang[] = ['zh_CN', 'zh_TW', 'en']
 /** `POST /api/auth/wechat` and `GET /api/session` on success. */
 export interface UserResponse {
   user: SessionUser
+  /** `computer` for a session made by scanning with the phone (see QR_LOGIN_TTL_S). */
+  device?: SessionDevice
 }
 
 /**
@@ -73,7 +75,8 @@ export interface JssdkConfigResponse {
 
 /**
  * Every error the API answers, each with one HTTP status. Only `not_found` is a 404, answered
- * for `/api/*` paths no endpoint declares (netlify.toml rewrites them to api-not-found). No
+ * for `/api/*` paths no endpoint declares (netlify.toml rewrites them to api-not-found) and
+ * for a QR login poll (a GET, which spends nothing) without its browser's cookie. No other
  * endpoint answers 403 or 404: `netlify dev` and `netlify serve` replay such an answer from a
  * function on its own path on `<path>.html` (and similar), and a replayed login POST would
  * spend its code again. The rewritten not-found answer is not replayed, and spends nothing.
@@ -86,8 +89,12 @@ export const API_ERROR_STATUS = {
   not_signed_in: 401,
   /** The login request did not prove it came from the browser that asked (see `verifier`). */
   state_invalid: 400,
-  /** No such API path or method. */
+  /** No such API path or method; a QR login request polled without its browser's cookie. */
   not_found: 404,
+  /** The QR login request expired, was used, cancelled, or never existed. */
+  qr_expired: 410,
+  /** The QR login request was scanned by someone else, or already decided. */
+  qr_taken: 409,
   /** WeChat no longer honours the stored grant (40030, 42002): authorize again. */
   reauth_required: 401,
   invalid_code: 400,
@@ -130,3 +137,99 @@ export async function stateForVerifier(verifier: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))
   return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('')
 }
+
+/**
+ * Signing a computer in through the phone (wechat-behaviour.md §9). The computer asks for a
+ * request and shows its `url` as a QR code; the phone opens it in WeChat, signs in there,
+ * and confirms; the computer, polling with the cookie that binds the request to it, then
+ * receives its own session.
+ */
+
+/** A request lives this long: WeChat's own website login uses about 2 minutes. */
+export const QR_LOGIN_TTL_S = 120
+
+/** Sessions made this way end sooner than a phone's, however active. */
+export const COMPUTER_SESSION_MAX_AGE_S = 7 * 24 * 3600
+
+/** Where a QR code's page lives: this site's `/qr/{id}`. */
+export const QR_LOGIN_PATH_PREFIX = '/qr/'
+
+/** A request id: 128 random bits, base64url. */
+export const QR_LOGIN_ID_PATTERN = /^[A-Za-z0-9_-]{22}$/
+
+/** `POST /api/qr-login` → 201, with an HttpOnly cookie binding the request to this browser. */
+export interface QrLoginCreated {
+  id: string
+  /** The page the QR code holds: this site's `/qr/{id}`. */
+  url: string
+  /** ISO 8601. */
+  expiresAt: string
+  /** Seconds left when answered: the countdown's source, so a wrong computer clock is harmless. */
+  expiresIn: number
+}
+
+export type QrLoginStatus = 'waiting' | 'scanned' | 'confirmed' | 'cancelled' | 'expired'
+
+/**
+ * `GET /api/qr-login/{id}` with the binding cookie. The one answer that collects a confirmed
+ * sign-in carries `user` (and the session cookie); after it the request is used up and
+ * answers `expired`. Without the cookie, or with another browser's: 404 `not_found`.
+ */
+export interface QrLoginPoll {
+  status: QrLoginStatus
+  user?: SessionUser
+}
+
+/** What the phone is told about the computer that asks. */
+export interface QrLoginRequester {
+  /** e.g. "Chrome 131", "Safari 17", or "" when the User-Agent says nothing we know. */
+  browser: string
+  /** e.g. "Windows", "macOS", "Linux", or "". */
+  os: string
+  /** The computer's network address as the site saw it. */
+  ip: string
+  /** ISO 8601. */
+  requestedAt: string
+}
+
+/**
+ * `POST /api/qr-login/{id}/scan` (the phone, signed in) → 200. A request that is expired,
+ * used, cancelled or unknown answers 410 `qr_expired`; one another person scanned, 409
+ * `qr_taken`.
+ */
+export interface QrLoginScan {
+  status: QrLoginStatus
+  requester: QrLoginRequester
+  /** The phone's network address as the site saw it. */
+  phoneIp: string
+  /** Whether both addresses are the same: a relayed code usually comes from elsewhere. */
+  sameNetwork: boolean
+  expiresAt: string
+  expiresIn: number
+}
+
+/** `POST /api/qr-login/{id}/confirm` and `/cancel` → 200. */
+export interface QrLoginDecision {
+  status: QrLoginStatus
+}
+
+/** A computer signed in through this user's phone, as the phone's profile lists it. */
+export interface SignedInComputer {
+  /** What `DELETE /api/computers/{id}` (退出该设备) takes. */
+  id: string
+  browser: string
+  os: string
+  ip: string
+  /** ISO 8601. */
+  signedInAt: string
+  /** ISO 8601: at most COMPUTER_SESSION_MAX_AGE_S after signedInAt. */
+  expiresAt: string
+}
+
+/** `GET /api/computers` → the live ones, newest first. */
+export interface ComputersResponse {
+  computers: SignedInComputer[]
+}
+
+/** Which kind of session a cookie holds; absent in answers means a phone's (WeChat's). */
+export type SessionDevice = 'phone' | 'computer'

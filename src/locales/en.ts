@@ -51,6 +51,18 @@ const errors: Record<LoginErrorCode, ErrorText> = {
     message: 'The WeChat authorization is invalid or has expired. Please sign in again.',
     action: 'retry',
   },
+  qr_expired: {
+    title: 'QR code no longer valid',
+    message:
+      'This sign-in QR code has expired, been used or been cancelled. Refresh it on the computer and scan again.',
+    action: 'wait',
+  },
+  qr_taken: {
+    title: 'QR code already in use',
+    message:
+      'Someone else scanned this sign-in QR code, or it was already handled. Refresh it on the computer and scan again.',
+    action: 'wait',
+  },
   code_used: {
     title: 'Authorization already used',
     message: 'This WeChat authorization has already been used. Please sign in again.',

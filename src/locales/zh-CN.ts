@@ -57,6 +57,16 @@ const errors: Record<LoginErrorCode, ErrorText> = {
     message: '微信授权已失效或已过期，请重新登录。',
     action: 'retry',
   },
+  qr_expired: {
+    title: '二维码已失效',
+    message: '这个登录二维码已过期、已使用或已取消。请在电脑上刷新二维码后重新扫码。',
+    action: 'wait',
+  },
+  qr_taken: {
+    title: '二维码已被使用',
+    message: '这个登录二维码已被其他微信扫描或已处理。请在电脑上刷新二维码后重新扫码。',
+    action: 'wait',
+  },
   code_used: {
     title: '授权已使用',
     message: '这次微信授权已经用过了，请重新登录。',

@@ -48,6 +48,16 @@ const errors: Record<LoginErrorCode, ErrorText> = {
     message: '微信授權已失效或已過期，請重新登入。',
     action: 'retry',
   },
+  qr_expired: {
+    title: 'QR 碼已失效',
+    message: '這個登入 QR 碼已過期、已使用或已取消。請在電腦上重新整理 QR 碼後再掃描。',
+    action: 'wait',
+  },
+  qr_taken: {
+    title: 'QR 碼已被使用',
+    message: '這個登入 QR 碼已被其他微信掃描或已處理。請在電腦上重新整理 QR 碼後再掃描。',
+    action: 'wait',
+  },
   code_used: {
     title: '授權已使用',
     message: '這次微信授權已經用過了，請重新登入。',
