@@ -31,6 +31,8 @@ import { recordSignIn } from './users.ts'
 export interface HandlerEnv {
   env: (name: string) => string | undefined
   requestId?: string
+  /** The client's address as Netlify saw it (`context.ip`), shown when a phone signs a computer in. */
+  clientIp?: string
   fetch?: typeof fetch
   now?: () => number
   stores?: StoreFactory
@@ -47,6 +49,7 @@ export function netlifyEnv(context: Context): HandlerEnv {
   return {
     env: (name) => Netlify.env.get(name),
     requestId: context.requestId,
+    clientIp: context.ip,
     waitUntil: context.waitUntil,
   }
 }
@@ -132,7 +135,7 @@ function readSession(request: Request, secrets: SessionSecrets, frame: Frame) {
   return openSession(readSessionCookie(request), secrets, frame.nowS)
 }
 
-const notSignedIn = () => new ApiError('not_signed_in', 'not signed in')
+export const notSignedIn = () => new ApiError('not_signed_in', 'not signed in')
 
 async function openedSession(request: Request, secrets: SessionSecrets, frame: Frame) {
   const session = await readSession(request, secrets, frame)
@@ -144,7 +147,7 @@ async function openedSession(request: Request, secrets: SessionSecrets, frame: F
  * The request's session, refused when it was ended; a Blobs outage refuses it too, since
  * nothing may act on a session that cannot be checked.
  */
-async function liveSession(request: Request, secrets: SessionSecrets, frame: Frame) {
+export async function liveSession(request: Request, secrets: SessionSecrets, frame: Frame) {
   const session = await openedSession(request, secrets, frame)
   let ended: boolean
   try {
@@ -156,14 +159,19 @@ async function liveSession(request: Request, secrets: SessionSecrets, frame: Fra
   return session
 }
 
-/** The claims answered with a session cookie sealed now. */
-async function withSession(
+/** What the API says of a session: its user, and whether a phone or a computer holds it. */
+export function userResponse({ user, device }: SessionClaims): UserResponse {
+  return { user, device: device ?? 'phone' }
+}
+
+/** The claims answered (`body`, by default the user) with a session cookie sealed now. */
+export async function withSession(
   claims: SessionClaims,
   secrets: SessionSecrets,
   frame: Frame,
+  body: unknown = userResponse(claims),
 ): Promise<Response> {
   const sealed = await sealSession(claims, secrets, frame.nowS)
-  const body: UserResponse = { user: claims.user }
   return json(body, 200, { 'Set-Cookie': sessionCookie(sealed, frame.url) })
 }
 
@@ -214,7 +222,7 @@ export const handleSession = defineHandler(['GET', 'DELETE'], async (request, fr
   }
   // An unchecked cookie is answered, never renewed.
   if (!checked || !shouldRotate(session, frame.nowS)) {
-    return json({ user: session.user } satisfies UserResponse)
+    return json(userResponse(session))
   }
   return withSession(session, secrets, frame)
 })
@@ -249,7 +257,10 @@ async function signOut(request: Request, frame: Frame): Promise<Response> {
     failed.headers.append('Set-Cookie', cleared['Set-Cookie'])
     return failed
   }
-  frame.bookkeep('token deletion', () => deleteTokens(frame.stores, user.openid, frame.nowMs))
+  // The WeChat grant is the phone's: a computer signing out leaves it to the phone's 刷新资料.
+  if (session.device !== 'computer') {
+    frame.bookkeep('token deletion', () => deleteTokens(frame.stores, user.openid, frame.nowMs))
+  }
   return noContent(cleared)
 }
 

@@ -1,6 +1,6 @@
 import { EncryptJWT } from 'jose'
 import { describe, expect, it } from 'vitest'
-import type { SessionUser } from '../../contract/index.ts'
+import { COMPUTER_SESSION_MAX_AGE_S, type SessionUser } from '../../contract/index.ts'
 import { deriveKey } from './keys.ts'
 import {
   clearedSessionCookie,
@@ -13,6 +13,7 @@ import {
   shouldRotate,
   ROTATE_AFTER_S,
   SESSION_MAX_AGE_S,
+  sessionMaxAge,
   SESSION_TTL_S,
 } from './session.ts'
 import { testUser } from '../test-support/users.ts'
@@ -61,6 +62,28 @@ describe('sealSession / openSession', () => {
     const rotated = await sealSession(signedIn(), SECRETS, late)
     expect(await openSession(rotated, SECRETS, late + 5)).not.toBeNull()
     expect(await openSession(rotated, SECRETS, NOW + SESSION_MAX_AGE_S + 1)).toBeNull()
+  })
+
+  it("keeps a computer's device across rotations, and ends it 7 days after sign-in", async () => {
+    const computer = { ...signedIn(), device: 'computer' as const }
+    expect(await openSession(await sealSession(computer, SECRETS, NOW), SECRETS, NOW)).toEqual({
+      ...computer,
+      issuedAt: NOW,
+      sealedWithPrevious: false,
+    })
+    expect([sessionMaxAge('computer'), sessionMaxAge(undefined)]).toEqual([
+      COMPUTER_SESSION_MAX_AGE_S,
+      SESSION_MAX_AGE_S,
+    ])
+    const late = NOW + COMPUTER_SESSION_MAX_AGE_S - 10
+    const rotated = await sealSession(computer, SECRETS, late)
+    expect(await openSession(rotated, SECRETS, late + 5)).toMatchObject({ device: 'computer' })
+    // The seal's exp stops at authTime + 7 days, however recently it was rotated.
+    expect(await openSession(rotated, SECRETS, NOW + COMPUTER_SESSION_MAX_AGE_S + 1)).toBeNull()
+    const phone = await sealSession(signedIn(), SECRETS, late)
+    expect(await openSession(phone, SECRETS, NOW + COMPUTER_SESSION_MAX_AGE_S + 1)).toMatchObject({
+      authTime: NOW,
+    })
   })
 
   it('opens under a previous secret, marked for re-issue under the current one', async () => {
@@ -124,6 +147,23 @@ describe('openSession refuses', () => {
       const wrapped = await sealWith({ alg: 'A256GCMKW', enc })
       expect(await openSession(wrapped, SECRETS, NOW)).toBeNull()
     }
+  })
+
+  it('an unknown device, and a computer session older than 7 days whatever its exp', async () => {
+    const device = (value: unknown) => sealClaims({ ...claims, device: value })
+    expect(await openSession(await device('computer'), SECRETS, NOW)).toMatchObject({
+      device: 'computer',
+    })
+    for (const value of ['phone', 'tablet', 1, null]) {
+      expect(await openSession(await device(value), SECRETS, NOW)).toBeNull()
+    }
+    const old = NOW - COMPUTER_SESSION_MAX_AGE_S - 1
+    const stale = await sealWith(JWE, (jwt) => jwt.setIssuedAt(NOW).setExpirationTime(NOW + 60), {
+      ...claims,
+      auth_time: old,
+      device: 'computer',
+    })
+    expect(await openSession(stale, SECRETS, NOW)).toBeNull()
   })
 
   it('a token without exp or without iat', async () => {

@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import { EncryptJWT, jwtDecrypt, type JWTPayload } from 'jose'
-import type { SessionUser } from '../../contract/index.ts'
+import {
+  COMPUTER_SESSION_MAX_AGE_S,
+  type SessionDevice,
+  type SessionUser,
+} from '../../contract/index.ts'
 import type { SessionSecrets } from './config.ts'
 import { JWE_ALGORITHMS, JWE_HEADER, openWithAny, sealingKey } from './keys.ts'
 
@@ -23,8 +27,10 @@ export interface SessionClaims {
   user: SessionUser
   /** This session's random id: what sign-out revokes (see revocations.ts). */
   sid: string
-  /** When the user signed in through WeChat (epoch seconds). */
+  /** When the user signed in through WeChat, or confirmed a computer's (epoch seconds). */
   authTime: number
+  /** `computer` for a session made by scanning with the phone; absent for the phone's own. */
+  device?: SessionDevice
 }
 
 export interface Session extends SessionClaims {
@@ -41,20 +47,31 @@ export function newSessionId(): string {
   return randomBytes(16).toString('base64url')
 }
 
+/** How long after sign-in a session of this kind ends, however active. */
+export function sessionMaxAge(device: SessionDevice | undefined): number {
+  return device === 'computer' ? COMPUTER_SESSION_MAX_AGE_S : SESSION_MAX_AGE_S
+}
+
 /**
  * Encrypts and authenticates the session (JWE, dir + A256GCM) under the current secret, so
- * the browser can neither read nor forge it. `sid` and `authTime` carry the sign-in across
- * rotations.
+ * the browser can neither read nor forge it. `sid`, `authTime` and `device` carry the sign-in
+ * across rotations.
  */
 export async function sealSession(
-  { user, sid, authTime }: SessionClaims,
+  { user, sid, authTime, device }: SessionClaims,
   secrets: SessionSecrets,
   nowS: number,
 ): Promise<string> {
-  return new EncryptJWT({ user, sid, auth_time: authTime })
+  return new EncryptJWT({
+    user,
+    sid,
+    auth_time: authTime,
+    // A phone's session says nothing: cookies from before computers existed read the same.
+    ...(device === 'computer' && { device }),
+  })
     .setProtectedHeader(JWE_HEADER)
     .setIssuedAt(nowS)
-    .setExpirationTime(Math.min(nowS + SESSION_TTL_S, authTime + SESSION_MAX_AGE_S))
+    .setExpirationTime(Math.min(nowS + SESSION_TTL_S, authTime + sessionMaxAge(device)))
     .encrypt(await sealingKey(secrets, 'session'))
 }
 
@@ -82,14 +99,28 @@ export async function openSession(
     user,
     sid,
     auth_time: authTime,
+    device,
     iat,
-  } = opened.value as JWTPayload & { user?: SessionUser; sid?: unknown; auth_time?: unknown }
+  } = opened.value as JWTPayload & {
+    user?: SessionUser
+    sid?: unknown
+    auth_time?: unknown
+    device?: unknown
+  }
   if (!user || typeof user.openid !== 'string') return null
   if (typeof sid !== 'string' || !SESSION_ID.test(sid)) return null
   if (typeof authTime !== 'number' || typeof iat !== 'number') return null
+  if (device !== undefined && device !== 'computer') return null
   // A sign-in after the cookie was issued, or yet to come, is no sign-in of ours.
-  if (authTime > iat || authTime > nowS || nowS - authTime > SESSION_MAX_AGE_S) return null
-  return { user, sid, authTime, issuedAt: iat, sealedWithPrevious: opened.previous }
+  if (authTime > iat || authTime > nowS || nowS - authTime > sessionMaxAge(device)) return null
+  return {
+    user,
+    sid,
+    authTime,
+    ...(device && { device }),
+    issuedAt: iat,
+    sealedWithPrevious: opened.previous,
+  }
 }
 
 /** Whether to re-issue the cookie: hourly, and at once when an earlier secret sealed it. */
@@ -102,7 +133,7 @@ function isLocalHost(url: URL): boolean {
 }
 
 /** Browsers refuse Secure cookies over plain http, which `netlify dev` serves on localhost. */
-function isPlainLocal(url: URL): boolean {
+export function isPlainLocal(url: URL): boolean {
   return isLocalHost(url) && url.protocol === 'http:'
 }
 
