@@ -8,6 +8,7 @@ import {
   type RuntimeConfig,
 } from './state'
 import {
+  checkShare,
   verifyJssdk,
   type ForcedVerify,
   type ShareApi,
@@ -389,8 +390,9 @@ const ROUTES: Record<string, Partial<Record<string, Route>>> = {
       if (!body.ok) return badRequest(body.error)
       const share = parseShare(body.value)
       if (!share.ok) return badRequest(share.error)
-      state.jssdk.shared(share.value)
-      return ok({ ok: true })
+      const answer = checkShare(share.value, state.jsDomains())
+      if (answer.ok) state.jssdk.shared(share.value)
+      return ok(answer)
     },
   },
   shares: { GET: (state) => ok(state.jssdk.shares) },

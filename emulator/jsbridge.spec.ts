@@ -1,6 +1,6 @@
-import { afterAll, beforeEach, describe, expect, it } from 'vitest'
-import { jssdkSignature, verifyJssdk, type VerifyRequest } from './jsbridge'
-import { JSBRIDGE_SCRIPT } from './jsbridge-script'
+import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { checkShare, jssdkSignature, verifyJssdk, type VerifyRequest } from './jsbridge'
+import { JSBRIDGE_SCRIPT, SAME_ORIGIN_JSBRIDGE_SCRIPT } from './jsbridge-script'
 import { postApi, sns, startEmulator } from './test-support/index.ts'
 
 const emulator = await startEmulator()
@@ -112,6 +112,8 @@ describe('the bridge control API', () => {
     expect(response.status).toBe(200)
     expect(response.headers.get('content-type')).toBe('text/javascript; charset=utf-8')
     expect(await response.text()).toBe(JSBRIDGE_SCRIPT)
+    const sameOrigin = await fetch(`${emulator.url}/__emulator/jsbridge.js?sameOrigin=1`)
+    expect(await sameOrigin.text()).toBe(SAME_ORIGIN_JSBRIDGE_SCRIPT)
     expect(() => new Function(JSBRIDGE_SCRIPT)).not.toThrow()
   })
 
@@ -189,7 +191,10 @@ describe('the bridge control API', () => {
       link: 'http://localhost:8877/',
       imgUrl: 'http://localhost:8877/share-icon.png',
     }
-    expect(await call('POST', 'jssdk/share', card)).toEqual({ status: 200, json: { ok: true } })
+    expect(await call('POST', 'jssdk/share', card)).toEqual({
+      status: 200,
+      json: { ok: true, errMsg: 'updateTimelineShareData:ok' },
+    })
     expect((await call('GET', 'shares')).json).toEqual([card])
     expect(await call('POST', 'jssdk/share', { ...card, api: 'onMenuShareTimeline' })).toEqual({
       status: 400,
@@ -202,6 +207,28 @@ describe('the bridge control API', () => {
     expect((await call('GET', 'jssdk/verifies')).json).toEqual([])
   })
 
+  it('refuses a card whose link is off the JS接口安全域名, and does not record it', async () => {
+    const card = {
+      api: 'updateAppMessageShareData',
+      page: URL_HOME,
+      title: '微信授权登录',
+      desc: '用微信一键登录',
+      link: 'https://elsewhere.example.com/',
+      imgUrl: 'http://localhost:8877/share-icon.png',
+    }
+    expect(await call('POST', 'jssdk/share', card)).toEqual({
+      status: 200,
+      json: { ok: false, errMsg: 'updateAppMessageShareData:invalid url domain' },
+    })
+    expect((await call('GET', 'shares')).json).toEqual([])
+    await call('POST', 'config', { jsDomains: ['elsewhere.example.com'] })
+    expect((await call('POST', 'jssdk/share', card)).json).toEqual({
+      ok: true,
+      errMsg: 'updateAppMessageShareData:ok',
+    })
+    expect((await call('GET', 'shares')).json).toEqual([card])
+  })
+
   it('refuses a malformed verification', async () => {
     expect(await call('POST', 'jssdk/verify', { url: URL_HOME })).toEqual({
       status: 400,
@@ -211,5 +238,130 @@ describe('the bridge control API', () => {
       status: 400,
       json: { error: '"platform" must be "ios" or "android"' },
     })
+  })
+})
+
+describe('checkShare', () => {
+  it('accepts a link on a JS接口安全域名 only', () => {
+    const api = 'updateTimelineShareData' as const
+    expect(checkShare({ api, link: 'http://localhost:8877/' }, ['localhost'])).toEqual({
+      ok: true,
+      errMsg: 'updateTimelineShareData:ok',
+    })
+    for (const link of ['https://evil.example/', 'not a url']) {
+      expect(checkShare({ api, link }, ['localhost'])).toEqual({
+        ok: false,
+        errMsg: 'updateTimelineShareData:invalid url domain',
+      })
+    }
+  })
+})
+
+const ANDROID_UA = 'Mozilla/5.0 (Linux; Android 13) MicroMessenger/8.0.40.2420(0x28002837)'
+const DESKTOP_UA = 'Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0.0.0 Safari/537.36'
+
+interface Bridge {
+  invoke(name: string, args: unknown, cb: (res: Record<string, unknown>) => void): void
+}
+
+/**
+ * Runs a bridge script as a page would, with the given User-Agent at `href`; its calls reach
+ * this emulator through `window.__wxEmulator` or, for the same-origin script, `fetch`.
+ */
+function page(script: string, userAgent: string, href = URL_HOME) {
+  const window: { WeixinJSBridge?: Bridge; __wxEmulator?: unknown } = {}
+  const fetches: string[] = []
+  const pageFetch = (path: string, init: RequestInit) => {
+    fetches.push(path)
+    return fetch(`${emulator.url}${path}`, init)
+  }
+  if (script === JSBRIDGE_SCRIPT) {
+    window.__wxEmulator = async (kind: string, json: string) =>
+      (await pageFetch(`/__emulator/jssdk/${kind}`, { method: 'POST', body: json })).text()
+  }
+  const document = new EventTarget()
+  new Function('window', 'navigator', 'location', 'document', 'fetch', script)(
+    window,
+    { userAgent },
+    { href },
+    document,
+    pageFetch,
+  )
+  const invoke = (name: string, args: unknown) =>
+    new Promise<Record<string, unknown>>((resolve) => {
+      window.WeixinJSBridge!.invoke(name, args, resolve)
+    })
+  return { window, fetches, invoke }
+}
+
+function preVerify(ticket: string, jsApiList: string[], url = URL_HOME) {
+  const signed = request(ticket, { url })
+  return {
+    ...signed,
+    appId: signed.verifyAppId,
+    verifySignType: 'sha1',
+    verifyJsApiList: jsApiList,
+  }
+}
+
+describe('the bridge script', () => {
+  const card = {
+    title: '微信授权登录',
+    desc: '用微信一键登录',
+    link: 'http://localhost:8877/',
+    imgUrl: 'http://localhost:8877/share-icon.png',
+  }
+
+  it('exists only where the User-Agent says MicroMessenger', () => {
+    for (const script of [JSBRIDGE_SCRIPT, SAME_ORIGIN_JSBRIDGE_SCRIPT]) {
+      expect(page(script, DESKTOP_UA).window.WeixinJSBridge).toBeUndefined()
+      expect(page(script, ANDROID_UA).window.WeixinJSBridge).toBeDefined()
+    }
+  })
+
+  it("same-origin, calls the emulator through the page's origin and logs the card", async () => {
+    const info = vi.spyOn(console, 'info').mockImplementation(() => {})
+    const ticket = await issueTicket()
+    const { invoke, fetches } = page(SAME_ORIGIN_JSBRIDGE_SCRIPT, ANDROID_UA)
+    expect(
+      await invoke('preVerifyJSAPI', preVerify(ticket, ['updateAppMessageShareData'])),
+    ).toEqual({ errMsg: 'config:ok' })
+    expect(await invoke('updateAppMessageShareData', card)).toEqual({
+      errMsg: 'updateAppMessageShareData:ok',
+    })
+    expect(fetches).toEqual(['/__emulator/jssdk/verify', '/__emulator/jssdk/share'])
+    const recorded = { api: 'updateAppMessageShareData', page: URL_HOME, ...card }
+    expect((await call('GET', 'shares')).json).toEqual([recorded])
+    expect(info.mock.calls).toEqual([['WeChat share card (emulator):', recorded]])
+    info.mockRestore()
+  })
+
+  it('refuses a share API the config did not list, as WeChat does', async () => {
+    const ticket = await issueTicket()
+    const { invoke } = page(JSBRIDGE_SCRIPT, ANDROID_UA)
+    await invoke('preVerifyJSAPI', preVerify(ticket, ['updateAppMessageShareData']))
+    const { desc: _desc, ...timeline } = card
+    expect(await invoke('updateTimelineShareData', timeline)).toEqual({
+      errMsg: 'updateTimelineShareData:the permission value is offline verifying',
+    })
+    expect((await call('GET', 'shares')).json).toEqual([])
+    // The list of the last config counts.
+    await invoke('preVerifyJSAPI', preVerify(ticket, ['updateTimelineShareData']))
+    expect(await invoke('updateTimelineShareData', timeline)).toEqual({
+      errMsg: 'updateTimelineShareData:ok',
+    })
+    expect(await invoke('updateAppMessageShareData', card)).toEqual({
+      errMsg: 'updateAppMessageShareData:the permission value is offline verifying',
+    })
+  })
+
+  it('refuses a card whose link is off the JS接口安全域名', async () => {
+    const ticket = await issueTicket()
+    const { invoke } = page(JSBRIDGE_SCRIPT, ANDROID_UA)
+    await invoke('preVerifyJSAPI', preVerify(ticket, ['updateAppMessageShareData']))
+    expect(
+      await invoke('updateAppMessageShareData', { ...card, link: 'https://elsewhere.example/' }),
+    ).toEqual({ errMsg: 'updateAppMessageShareData:invalid url domain' })
+    expect((await call('GET', 'shares')).json).toEqual([])
   })
 })

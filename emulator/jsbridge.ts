@@ -101,6 +101,19 @@ export function verifyJssdk(
     : { errMsg: 'config:invalid signature', realAuthUrl: [url] }
 }
 
+/**
+ * What WeChat answers a share call the bridge let through: a card whose `link` is not on a
+ * JS接口安全域名 is refused. Unverified: the errMsg, which §8 does not give.
+ */
+export function checkShare(
+  card: Pick<ShareRecord, 'api' | 'link'>,
+  jsDomains: readonly string[],
+): { readonly ok: boolean; readonly errMsg: string } {
+  const host = hostOf(card.link)
+  const ok = host !== null && jsDomains.includes(host)
+  return { ok, errMsg: `${card.api}:${ok ? 'ok' : 'invalid url domain'}` }
+}
+
 /** What the bridge calls went through: verifications, share cards and forced answers. */
 export class JssdkRecords {
   verifies: VerifyRecord[] = []

@@ -43,7 +43,7 @@ import {
   EMULATOR_HOST,
   EMULATOR_PORT,
 } from './defaults'
-import { JSBRIDGE_SCRIPT } from './jsbridge-script'
+import { JSBRIDGE_SCRIPT, SAME_ORIGIN_JSBRIDGE_SCRIPT } from './jsbridge-script'
 import { hasCookie, readBody, send, sendHtml, sendJson, sendTooLarge, splitTarget } from './http'
 import { consentPage, errorPage, notInWechatPage, redirectPage } from './pages'
 import {
@@ -129,7 +129,7 @@ export interface Emulator {
   expireToken(): number
 }
 
-/** The WeixinJSBridge stand-in e2e tests inject before the page's scripts. */
+/** The WeixinJSBridge stand-in e2e tests and `npm run dev` put before the page's scripts. */
 const JSBRIDGE_PATH = '/__emulator/jsbridge.js'
 const CONFIRM_PATH = '/connect/oauth2/authorize/confirm'
 const AUTHORIZE_PATH = '/connect/oauth2/authorize'
@@ -393,7 +393,9 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
       return api(req, res, path, rawQuery)
     }
     if (path === JSBRIDGE_PATH && (method === 'GET' || method === 'HEAD')) {
-      return send(res, 200, 'text/javascript; charset=utf-8', JSBRIDGE_SCRIPT, {
+      const sameOrigin = new URLSearchParams(rawQuery).get('sameOrigin') === '1'
+      const script = sameOrigin ? SAME_ORIGIN_JSBRIDGE_SCRIPT : JSBRIDGE_SCRIPT
+      return send(res, 200, 'text/javascript; charset=utf-8', script, {
         'Cache-Control': 'no-store',
       })
     }
