@@ -2,6 +2,7 @@ import { fileURLToPath, URL } from 'node:url'
 import { defineConfig, loadEnv } from 'vite'
 import vue from '@vitejs/plugin-vue'
 import { OFFICIAL_AUTHORIZE_URL } from './contract/index.ts'
+import { wechatBridge } from './scripts/vite-wechat-bridge.ts'
 
 export default defineConfig(({ mode }) => {
   // Only these public values reach the bundle. A prefix-based envPrefix such as
@@ -16,7 +17,8 @@ export default defineConfig(({ mode }) => {
 
   return {
     // Every component is <script setup>, so Vue's Options API support can be left out.
-    plugins: [vue({ features: { optionsAPI: false } })],
+    // wechatBridge: `npm run dev` sets WECHAT_EMULATOR_URL; a serve-only stand-in for WeChat.
+    plugins: [vue({ features: { optionsAPI: false } }), wechatBridge(env.WECHAT_EMULATOR_URL)],
     define: {
       __APP_CONFIG__: JSON.stringify(appConfig),
     },

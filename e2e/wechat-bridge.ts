@@ -1,6 +1,8 @@
-import { rm } from 'node:fs/promises'
 import type { Page } from '@playwright/test'
 import { EMULATOR_URL } from './ports.ts'
+
+// `POST /__emulator/reset` forgets every ticket; the site must forget its own too.
+export { forgetSiteTicket } from '../scripts/site-blobs.ts'
 
 /** WeChat 8.0.40 on iOS, as emulator/test-support's WECHAT_IOS_UA. */
 export const WECHAT_IOS_UA =
@@ -63,19 +65,4 @@ export const jssdk = {
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ errMsg, times }),
     }),
-}
-
-/** Where `netlify serve` keeps the `account` store: the global token and the jsapi_ticket. */
-const ACCOUNT_BLOBS = ['entries', 'metadata'].map(
-  (kind) => `${process.cwd()}/.netlify/blobs-serve/${kind}/unlinked/site:account`,
-)
-
-/**
- * `POST /__emulator/reset` forgets every ticket, but the site keeps the one it fetched (in
- * its Blobs store, across runs too) for its 2 hours and would sign with a ticket the emulator
- * no longer knows. Emptying that store makes the site ask the emulator for a new one, as a
- * site meeting a fresh Official Account would.
- */
-export async function forgetSiteTicket(): Promise<void> {
-  await Promise.all(ACCOUNT_BLOBS.map((dir) => rm(dir, { recursive: true, force: true })))
 }

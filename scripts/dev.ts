@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process'
 import { createEmulator } from '../emulator/server.ts'
 import { emulatorEnv } from './emulator-env.ts'
+import { forgetSiteTicket } from './site-blobs.ts'
 
 const env: NodeJS.ProcessEnv = { ...process.env }
 
@@ -16,6 +17,9 @@ function definedOnly(source: NodeJS.ProcessEnv) {
 let stopEmulator = async () => {}
 
 if (!env.WECHAT_APPID) {
+  // A new emulator knows none of the tickets the site kept from the last one: every
+  // signature would fail for their 2 hours.
+  await forgetSiteTicket()
   const emulator = await createEmulator({
     port: Number(env.EMULATOR_PORT) || undefined,
     // A desktop browser may continue past "请在微信客户端打开链接" while developing.
@@ -23,6 +27,8 @@ if (!env.WECHAT_APPID) {
   })
   stopEmulator = () => emulator.close()
   Object.assign(env, { ...emulatorEnv(emulator.url), ...definedOnly(env) })
+  // Vite then proxies /__emulator/* to it and puts its WeixinJSBridge in the page.
+  env.WECHAT_EMULATOR_URL = emulator.url
   console.log(`WeChat emulator: ${emulator.url} (appid ${env.WECHAT_APPID})`)
 }
 
