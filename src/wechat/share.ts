@@ -53,6 +53,8 @@ export function installWechatShare(router: Router, { landingUrl, client, load = 
   const shared = (route: RouteLocationNormalized) => SHARED.has(route.name as RouteName)
   let sdk: Promise<Wx | null> | undefined
   let configure: ((url: string) => Promise<void>) | undefined
+  /** iOS's one configuration; forgotten when its signature could not be fetched. */
+  let landingConfig: Promise<void> | undefined
 
   function share(wx: Wx, triesLeft = RESHARE_TRIES) {
     if (!shared(router.currentRoute.value)) return
@@ -71,10 +73,17 @@ export function installWechatShare(router: Router, { landingUrl, client, load = 
   async function setUp(url: string) {
     const wx = await (sdk ??= load())
     if (!wx) return
-    // iOS keeps checking the landing URL, so one configuration serves every later page.
-    if (signs === 'landing' && configure) return wx.ready(() => share(wx))
     configure ??= wxConfigurer(wx, () => share(wx))
-    await configure(withoutFragment(url))
+    if (signs === 'current') return configure(withoutFragment(url))
+    // iOS keeps checking the landing URL, so one configuration serves every later page. If
+    // its signature could not be fetched, wx.config never ran and the card waits for it:
+    // the next page asks again, once, for the same landing URL.
+    if (landingConfig) return landingConfig.then(() => wx.ready(() => share(wx)))
+    landingConfig = configure(withoutFragment(url)).catch((error: unknown) => {
+      landingConfig = undefined
+      throw error
+    })
+    return landingConfig
   }
 
   function onPage(to: RouteLocationNormalized) {

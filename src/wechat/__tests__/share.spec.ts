@@ -267,6 +267,52 @@ describe('installWechatShare', () => {
   it.each([
     ['the server fails', { status: 500, body: { error: { code: 'internal', message: 'x' } } }],
     ['the network fails', 'network-error'],
+  ] as const)(
+    'on iOS, when %s, asks again for the landing URL at the next page, once each',
+    async (_name, reply) => {
+      const landing = 'http://localhost:3000/?from=share'
+      requests = fakeApi({ [CONFIG_PATH]: reply })
+      const { router, fake } = start('wechat-ios', '/?from=share')
+      await go(router, '/?from=share')
+      await go(router, '/profile')
+      // One request per page, each for the landing URL; no config without a signature.
+      expect(signedUrls(requests)).toEqual([landing, landing])
+      expect(fake.configs).toEqual([])
+
+      const retry = fakeApi({
+        [CONFIG_PATH]: { status: 200, body: { ...SIGNED, signature: 'SIG2' } },
+      })
+      await go(router, '/')
+      expect(signedUrls(retry)).toEqual([landing])
+      expect(fake.configs).toEqual([{ ...SIGNED, signature: 'SIG2', jsApiList: LIST }])
+      fake.settle()
+      expect(fake.appMessage).toEqual([CARD_ZH])
+      // Configured: later pages reuse it.
+      await go(router, '/profile')
+      expect(signedUrls(retry)).toHaveLength(1)
+      expect(fake.appMessage).toEqual([CARD_ZH, CARD_ZH])
+    },
+  )
+
+  it('on iOS, a page shown while the signature is asked for waits for it', async () => {
+    let release = () => {}
+    const held = new Promise<void>((resolve) => (release = resolve))
+    const answer = http.defaults.adapter as AxiosAdapter
+    http.defaults.adapter = async (config) => held.then(() => answer(config))
+    const { router, fake } = start('wechat-ios', '/')
+    await go(router, '/')
+    await go(router, '/profile')
+    release()
+    await flushPromises()
+    expect(signedUrls(requests)).toEqual(['http://localhost:3000/'])
+    expect(fake.configs).toHaveLength(1)
+    fake.settle()
+    expect(fake.appMessage).toEqual([CARD_ZH, CARD_ZH])
+  })
+
+  it.each([
+    ['the server fails', { status: 500, body: { error: { code: 'internal', message: 'x' } } }],
+    ['the network fails', 'network-error'],
   ] as const)('stays silent when %s', async (_name, reply) => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
     requests = fakeApi({ [CONFIG_PATH]: reply })
