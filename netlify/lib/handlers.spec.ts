@@ -87,6 +87,11 @@ describe('routes', () => {
     }
     expect(paths.sort()).toEqual([
       '/api/auth/wechat',
+      '/api/computers',
+      '/api/computers/:id',
+      '/api/qr-login',
+      '/api/qr-login/:id',
+      '/api/qr-login/:id/:action',
       '/api/session',
       '/api/session/refresh',
       '/api/sessions',
@@ -440,7 +445,7 @@ describe('/api/session', () => {
       context,
     )
     expect(get.status).toBe(200)
-    expect(await get.json()).toEqual({ user })
+    expect(await get.json()).toEqual({ user, device: 'phone' })
 
     const anonymous = await session(new Request('https://app.example/api/session'), context)
     expect([anonymous.status, await anonymous.json()]).toEqual([
@@ -481,7 +486,7 @@ describe('/api/session', () => {
       new Request('https://app.example/api/session', { headers: { cookie } }),
       context,
     )
-    expect([get.status, await get.json()]).toEqual([200, { user }])
+    expect([get.status, await get.json()]).toEqual([200, { user, device: 'phone' }])
     const out = await signOut(cookie)
     expect([out.status, out.headers.get('set-cookie')]).toEqual([204, CLEARED])
     expect(await readUser(blobs.stores('users'), user.openid)).toMatchObject({ grant: null })
