@@ -19,7 +19,7 @@ export const http = axios.create({
   headers: { 'Content-Type': 'application/json' },
 })
 
-async function request<T>(run: () => Promise<{ data: T }>): Promise<T> {
+export async function request<T>(run: () => Promise<{ data: T }>): Promise<T> {
   try {
     return (await run()).data
   } catch (error) {

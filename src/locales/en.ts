@@ -119,6 +119,8 @@ export const en: Messages = {
     profile: 'My profile',
     callback: 'Signing in',
     'open-in-wechat': 'Open in WeChat',
+  'qr-login': 'Sign in with WeChat',
+  'qr-confirm': 'Confirm sign-in on a computer',
   },
   loading: 'Loading…',
   language: 'Language',

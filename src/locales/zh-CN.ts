@@ -119,6 +119,8 @@ const titles: Record<RouteName, string> = {
   profile: '我的资料',
   callback: '正在登录',
   'open-in-wechat': '请在微信中打开',
+  'qr-login': '微信扫码登录',
+  'qr-confirm': '确认电脑登录',
 }
 
 export const zhCN = {

@@ -111,6 +111,8 @@ export const zhTW: Messages = {
     profile: '我的資料',
     callback: '正在登入',
     'open-in-wechat': '請在微信中開啟',
+  'qr-login': '微信掃碼登入',
+  'qr-confirm': '確認電腦登入',
   },
   loading: '正在載入…',
   language: '語言',

@@ -34,6 +34,15 @@ export const routes: RouteRecordRaw[] = [
     name: 'open-in-wechat',
     component: () => import('@/views/OpenInWechatView.vue'),
   },
+  // A computer's way in: a QR code the phone scans (wechat-behaviour.md §9).
+  { path: '/login/qr', name: 'qr-login', component: () => import('@/views/QrLoginView.vue') },
+  // The phone's side of it: the page the QR code holds.
+  {
+    path: '/qr/:id',
+    name: 'qr-confirm',
+    component: () => import('@/views/QrConfirmView.vue'),
+    meta: { requiresAuth: true },
+  },
   { path: '/:pathMatch(.*)*', redirect: '/' },
 ]
 
@@ -51,9 +60,13 @@ export function installGuards(router: Router): void {
     if (!to.meta.requiresAuth) return true
     try {
       if (await session.restore()) return true
-      // WeChat would refuse other browsers; they get a page to continue in WeChat instead.
-      if (!canAuthorize(currentClient()) && !isNonWechatAllowed(sessionStorage)) {
-        return { name: 'open-in-wechat', query: { from: to.fullPath } }
+      // WeChat would refuse other browsers. A computer's browser signs in through the phone;
+      // a QR page opened outside WeChat, WeCom and the mini-program continue in WeChat.
+      const client = currentClient()
+      if (!canAuthorize(client) && !isNonWechatAllowed(sessionStorage)) {
+        const name =
+          client === 'browser' && to.name !== 'qr-confirm' ? 'qr-login' : 'open-in-wechat'
+        return { name, query: { from: to.fullPath } }
       }
       await beginWechatLogin(to.fullPath)
       return false

@@ -9,6 +9,7 @@ import {
 } from '@/api'
 import { LoginFailure } from '@/api/failure'
 import type { CallbackParams } from '@/auth/callback'
+import { canAuthorize, currentClient } from '@/auth/client'
 import { forgetSignedIn, mayBeSignedIn, rememberSignedIn } from '@/auth/hint'
 import { beginWechatLogin } from '@/auth/login'
 import { takePendingLogin } from '@/auth/pending'
@@ -59,6 +60,11 @@ export const useSessionStore = defineStore('session', () => {
       else throw error
     }
     return user.value
+  }
+
+  /** A session the server opened another way: a computer signed in through the phone. */
+  function acceptSession(value: SessionUser) {
+    setUser(value)
   }
 
   function receiveCallback(params: CallbackParams | null) {
@@ -124,7 +130,12 @@ export const useSessionStore = defineStore('session', () => {
       setUser(await postSessionRefresh())
       return 'refreshed'
     } catch (error) {
-      if (error instanceof LoginFailure && error.code === 'reauth_required') {
+      // WeChat refuses other browsers: a computer signed in through the phone just says so.
+      if (
+        error instanceof LoginFailure &&
+        error.code === 'reauth_required' &&
+        canAuthorize(currentClient())
+      ) {
         await beginWechatLogin(here)
         return 'reauthorizing'
       }
@@ -152,6 +163,7 @@ export const useSessionStore = defineStore('session', () => {
     returnTo,
     failure,
     restore,
+    acceptSession,
     receiveCallback,
     fail,
     completeLogin,

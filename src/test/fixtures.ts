@@ -23,3 +23,11 @@ export const TEST_APP_CONFIG = {
 
 /** A pending login's verifier, as `createVerifier` makes them. */
 export const VERIFIER = 'V'.repeat(43)
+
+/** WeChat 8.0.40 on iOS: a client that can authorize. */
+export const WECHAT_IOS_UA =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 16_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.40(0x18002831) NetType/WIFI Language/zh_CN'
+
+/** A computer's browser: WeChat refuses it, so it signs in through the phone. */
+export const CHROME_UA =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/132.0.0.0 Safari/537.36'

@@ -5,13 +5,8 @@ import { stateForVerifier } from '@contract'
 import { browser } from '@/auth/login'
 import { useSessionStore } from '@/stores/session'
 import { fakeApi } from '@/test/fake-api'
-import { USER } from '@/test/fixtures'
+import { CHROME_UA, USER, WECHAT_IOS_UA } from '@/test/fixtures'
 import { installGuards, routes } from '..'
-
-const WECHAT_IOS_UA =
-  'Mozilla/5.0 (iPhone; CPU iPhone OS 16_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.40(0x18002831) NetType/WIFI Language/zh_CN'
-const CHROME_UA =
-  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/132.0.0.0 Safari/537.36'
 
 const config = vi.hoisted(() => ({
   appId: 'wxd0e1a2b3c4f5e6d7',
@@ -67,13 +62,34 @@ describe('router guard', () => {
     expect(router.currentRoute.value.name).not.toBe('profile')
   })
 
-  it('shows a browser outside WeChat the open-in-WeChat page instead of WeChat', async () => {
+  it("shows a computer's browser the QR sign-in page instead of WeChat", async () => {
     vi.spyOn(navigator, 'userAgent', 'get').mockReturnValue(CHROME_UA)
     const router = testRouter()
     await router.push('/profile?tab=1')
-    expect(router.currentRoute.value.name).toBe('open-in-wechat')
-    expect(router.currentRoute.value.query).toEqual({ from: '/profile?tab=1' })
+    expect(router.currentRoute.value.name).toBe('qr-login')
+    expect(router.currentRoute.value.fullPath).toBe('/login/qr?from=/profile?tab=1')
     expect(replace).not.toHaveBeenCalled()
+  })
+
+  it('sends a QR code opened outside WeChat, and WeCom, to the open-in-WeChat page', async () => {
+    vi.spyOn(navigator, 'userAgent', 'get').mockReturnValue(CHROME_UA)
+    const router = testRouter()
+    await router.push('/qr/AAAAAAAAAAAAAAAAAAAAAA')
+    expect(router.currentRoute.value.name).toBe('open-in-wechat')
+    expect(router.currentRoute.value.query).toEqual({ from: '/qr/AAAAAAAAAAAAAAAAAAAAAA' })
+
+    vi.spyOn(navigator, 'userAgent', 'get').mockReturnValue(`${WECHAT_IOS_UA} wxwork/4.1.0`)
+    await router.push('/profile')
+    expect(router.currentRoute.value.name).toBe('open-in-wechat')
+    expect(replace).not.toHaveBeenCalled()
+  })
+
+  it('sends WeChat opening a QR code without a session to WeChat, back to the code', async () => {
+    await testRouter().push('/qr/AAAAAAAAAAAAAAAAAAAAAA')
+    expect(replace).toHaveBeenCalledTimes(1)
+    expect(JSON.parse(localStorage.getItem('wx-login:pending') ?? '{}').returnTo).toBe(
+      '/qr/AAAAAAAAAAAAAAAAAAAAAA',
+    )
   })
 
   it('lets a browser through to WeChat once the development escape hatch is used', async () => {

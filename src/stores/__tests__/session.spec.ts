@@ -1,10 +1,19 @@
 import { createPinia, setActivePinia } from 'pinia'
-import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest'
+import {
+  afterEach,
+  beforeEach,
+  describe,
+  expect,
+  it,
+  onTestFinished,
+  vi,
+  type MockInstance,
+} from 'vitest'
 import { LoginFailure } from '@/api/failure'
 import { beginWechatLogin, browser } from '@/auth/login'
 import { savePendingLogin } from '@/auth/pending'
 import { fakeApi } from '@/test/fake-api'
-import { USER, VERIFIER } from '@/test/fixtures'
+import { CHROME_UA, USER, VERIFIER, WECHAT_IOS_UA } from '@/test/fixtures'
 import { useSessionStore } from '../session'
 
 async function failureOf(promise: Promise<unknown>): Promise<LoginFailure> {
@@ -235,6 +244,8 @@ describe('session store', () => {
     })
 
     it('turns reauth_required into a fresh authorization back to the page', async () => {
+      const ua = vi.spyOn(navigator, 'userAgent', 'get').mockReturnValue(WECHAT_IOS_UA)
+      onTestFinished(() => ua.mockRestore())
       fakeApi({
         'POST /api/session/refresh': {
           status: 401,
@@ -244,6 +255,22 @@ describe('session store', () => {
       expect(await useSessionStore().refreshProfile('/profile')).toBe('reauthorizing')
       expect(replace).toHaveBeenCalledTimes(1)
       expect(JSON.parse(localStorage.getItem('wx-login:pending') ?? '{}').returnTo).toBe('/profile')
+    })
+
+    it("passes reauth_required on in a computer's browser, which WeChat would refuse", async () => {
+      const ua = vi.spyOn(navigator, 'userAgent', 'get').mockReturnValue(CHROME_UA)
+      onTestFinished(() => ua.mockRestore())
+      fakeApi({
+        'POST /api/session/refresh': {
+          status: 401,
+          body: { error: { code: 'reauth_required', message: '' } },
+        },
+      })
+      const store = useSessionStore()
+      store.user = USER
+      expect((await failureOf(store.refreshProfile('/profile'))).code).toBe('reauth_required')
+      expect(replace).not.toHaveBeenCalled()
+      expect(store.user).toEqual(USER)
     })
 
     it('passes on other failures, keeping the profile shown', async () => {

@@ -1,12 +1,12 @@
 import { flushPromises, mount } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
-import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest'
 import { createMemoryHistory, createRouter } from 'vue-router'
 import { browser } from '@/auth/login'
 import { savePendingLogin } from '@/auth/pending'
 import { useSessionStore } from '@/stores/session'
 import { fakeApi } from '@/test/fake-api'
-import { USER, VERIFIER } from '@/test/fixtures'
+import { USER, VERIFIER, WECHAT_IOS_UA } from '@/test/fixtures'
 import { routes } from '@/router'
 import HomeView from '../HomeView.vue'
 import ProfileView from '../ProfileView.vue'
@@ -131,6 +131,8 @@ describe('views', () => {
     })
 
     it('刷新资料 says it is leaving for WeChat when the grant is gone, never 资料已更新', async () => {
+      const ua = vi.spyOn(navigator, 'userAgent', 'get').mockReturnValue(WECHAT_IOS_UA)
+      onTestFinished(() => ua.mockRestore())
       useSessionStore().user = USER
       const replace = vi.spyOn(browser, 'replace').mockImplementation(() => {})
       fakeApi({
