@@ -17,7 +17,7 @@ export interface Asset {
  * sign-in, and the floor app has no JS-SDK, so the sign-in's budget leaves them out and the
  * report shows them on their own.
  */
-const JSSDK_CHUNK = /^\/assets\/(?:share|sdk|_commonjsHelpers)-[\w-]+\.js$/
+export const JSSDK_CHUNK = /^\/assets\/(?:share|sdk|_commonjsHelpers)-[\w-]+\.js$/
 
 /** The request for the share card's signature, not part of the sign-in either. */
 const JSSDK_CONFIG = `${APP_URL}/api/wechat/jssdk-config`

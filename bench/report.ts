@@ -1,6 +1,12 @@
 export type Section =
-  'Bytes' | 'Round trips' | 'Time to profile' | 'Lighthouse' | 'Server throughput' | 'Cold start'
-export type Unit = 'B' | 'ms' | 'logins/s' | 'score' | 'requests' | 'calls' | 'sign-ins'
+  | 'Bytes'
+  | 'Round trips'
+  | 'Time to profile'
+  | 'Lighthouse'
+  | 'Server throughput'
+  | 'JS-SDK signature'
+  | 'Cold start'
+export type Unit = 'B' | 'ms' | 'logins/s' | 'score' | 'requests' | 'calls' | 'sign-ins' | 'files'
 
 export interface Figure {
   section: Section
@@ -35,9 +41,9 @@ export function figure(
 
 const number = (value: number, unit: Unit) => {
   if (!Number.isFinite(value)) return '—'
-  const digits = unit === 'logins/s' && value < 100 ? 1 : 0
+  const digits = (unit === 'logins/s' && value < 100) || (unit === 'ms' && value < 10) ? 1 : 0
   const text = value.toLocaleString('en-US', { maximumFractionDigits: digits })
-  return ['score', 'requests', 'calls'].includes(unit) ? text : `${text} ${unit}`
+  return ['score', 'requests', 'calls', 'files'].includes(unit) ? text : `${text} ${unit}`
 }
 
 /** A Markdown table; every cell escaped. */

@@ -6,10 +6,12 @@ import { promisify } from 'node:util'
 import { launchChromium } from './browser.ts'
 import { measureCallbackTimes, SIDES, type CallbackTimes } from './callback-time.ts'
 import { measureImports, type ImportTimes } from './functions.ts'
-import { measureJourney, type PageBytes, type RoundTrips } from './journey.ts'
+import { COLD, measureJssdk, WARM, type JssdkResults } from './jssdk.ts'
+import { JSSDK_CHUNK, measureJourney, type PageBytes, type RoundTrips } from './journey.ts'
 import { measureLighthouse, type Category, type LighthousePage } from './lighthouse.ts'
 import {
   APP_PORT,
+  APP_URL,
   EMULATOR_PORT,
   EMULATOR_URL,
   FLOOR_BASE,
@@ -33,8 +35,9 @@ const TIMING_RUNS = Number(process.env.BENCH_TIMING_RUNS) || 10
 const LIGHTHOUSE_RUNS = Number(process.env.BENCH_LIGHTHOUSE_RUNS) || 3
 const SERVER_REPETITIONS = Number(process.env.BENCH_SERVER_REPETITIONS) || 3
 const IMPORT_RUNS = Number(process.env.BENCH_IMPORT_RUNS) || 10
+const JSSDK_REPETITIONS = Number(process.env.BENCH_JSSDK_REPETITIONS) || 3
 
-const PHASES = ['bytes', 'time', 'lighthouse', 'imports', 'server'] as const
+const PHASES = ['bytes', 'time', 'lighthouse', 'imports', 'server', 'jssdk'] as const
 type Phase = (typeof PHASES)[number]
 /** BENCH_PHASES=bytes,server runs only those; the report then holds only their figures. */
 const selected = new Set(process.env.BENCH_PHASES?.split(',') ?? PHASES)
@@ -50,11 +53,18 @@ const LIGHTHOUSE_BUDGETS: Record<Category, number> = {
 }
 
 interface Measurements {
-  bytes?: { app: PageBytes[]; floor: PageBytes[]; roundTrips: RoundTrips }
+  bytes?: {
+    app: PageBytes[]
+    floor: PageBytes[]
+    roundTrips: RoundTrips
+    /** JS-SDK chunks that the app's index.html loads or preloads: the entry's own graph. */
+    jssdkInEntry: string[]
+  }
   time?: CallbackTimes
   lighthouse?: LighthousePage[]
   imports?: ImportTimes[]
   server?: ServerResults
+  jssdk?: JssdkResults
 }
 
 function figuresOf(m: Measurements): Figure[] {
@@ -76,6 +86,16 @@ function figuresOf(m: Measurements): Figure[] {
         'B',
         app.total - app.signIn,
       ),
+    )
+  }
+
+  if (m.bytes) {
+    const inEntry = m.bytes.jssdkInEntry
+    figures.push(
+      figure('Bytes', 'JS-SDK chunks loaded or preloaded by index.html', 'files', inEntry.length, {
+        budget: '= 0 (lazy)',
+        pass: inEntry.length === 0,
+      }),
     )
   }
 
@@ -184,6 +204,40 @@ function figuresOf(m: Measurements): Figure[] {
     )
   }
 
+  if (m.jssdk) {
+    const { cold, medians } = m.jssdk
+    const ours = cold.find((r) => r.side === 'ours')!
+    const theirs = cold.find((r) => r.side === 'wechat-api')!
+    const across = `per ${COLD.signatures.toLocaleString('en-US')} signatures, ${COLD.instances} instances from cold`
+    const signed = (r: typeof ours) => r.signed === COLD.signatures
+    const calls = (name: string, of: (r: typeof ours) => number) =>
+      figure('JS-SDK signature', `${name} ${across}`, 'calls', of(ours), {
+        reference: { name: 'wechat-api', value: of(theirs) },
+        budget: `≤ 1, ${COLD.signatures.toLocaleString('en-US')} signed`,
+        pass: of(ours) <= 1 && signed(ours),
+      })
+    const c = `warm, concurrency ${WARM.concurrency}, median of ${JSSDK_REPETITIONS}`
+    const reference = (value: number) => ({ reference: { name: 'wechat-api', value } })
+    figures.push(
+      calls('token calls (stable_token + token)', (r) => r.stableToken + r.token),
+      calls('getticket calls', (r) => r.getticket),
+      figure(
+        'JS-SDK signature',
+        `p50 latency, ${c}`,
+        'ms',
+        medians.ours.p50,
+        reference(medians['wechat-api'].p50),
+      ),
+      figure(
+        'JS-SDK signature',
+        `p99 latency, ${c}`,
+        'ms',
+        medians.ours.p99,
+        reference(medians['wechat-api'].p99),
+      ),
+    )
+  }
+
   const reference = m.imports?.find((i) => i.name === 'wechat-oauth')
   for (const fn of m.imports?.filter((i) => i !== reference) ?? []) {
     figures.push(
@@ -209,6 +263,8 @@ function details(m: Measurements): string[] {
         ['route', 'side', 'file', 'gzip B'],
         [...rows('app', m.bytes.app), ...rows('floor', m.bytes.floor)],
       ),
+      '',
+      `JS-SDK chunks in index.html: ${m.bytes.jssdkInEntry.join(', ') || 'none'}`,
       '',
       '### Round trips: the requests counted',
       '',
@@ -272,6 +328,38 @@ function details(m: Measurements): string[] {
       '',
     )
   }
+  if (m.jssdk) {
+    out.push(
+      `### JS-SDK signature: cold (${COLD.signatures} over ${COLD.instances} instances, ${COLD.concurrency} at a time each), then warm (up to ${WARM.signatures} or ${WARM.ms / 1000} s each)`,
+      '',
+      table(
+        'side signed failed stable_token token getticket elapsed'.split(' '),
+        m.jssdk.cold.map((r) => [
+          r.side,
+          r.signed,
+          r.failed,
+          r.stableToken,
+          r.token,
+          r.getticket,
+          ms(r.elapsedMs),
+        ]),
+      ),
+      '',
+      table(
+        'side rep done failed elapsed p50 p99'.split(' '),
+        m.jssdk.warm.map((r) => [
+          r.side,
+          r.repetition + 1,
+          r.completed,
+          r.failed,
+          ms(r.elapsedMs),
+          r.p50.toFixed(1),
+          r.p99.toFixed(1),
+        ]),
+      ),
+      '',
+    )
+  }
   if (m.imports) {
     out.push(
       '### Cold start: every import (ms)',
@@ -310,6 +398,13 @@ function markdown(figures: Figure[], m: Measurements, meta: Record<string, strin
 async function git(...args: string[]): Promise<string> {
   const { stdout } = await promisify(execFile)('git', args, { cwd: PROJECT_DIR })
   return stdout.trim()
+}
+
+/** The JS-SDK chunks that the app's index.html names in a `src` or `href`. */
+async function jssdkInEntry(): Promise<string[]> {
+  const html = await (await fetch(`${APP_URL}/`)).text()
+  const paths = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((match) => match[1]!)
+  return paths.filter((path) => JSSDK_CHUNK.test(path))
 }
 
 let site: string | undefined
@@ -352,7 +447,7 @@ async function main() {
         step('bytes and round trips')
         const { bytes: app, roundTrips } = await measureJourney(browser, '')
         const { bytes: floor } = await measureJourney(browser, FLOOR_BASE)
-        m.bytes = { app, floor, roundTrips }
+        m.bytes = { app, floor, roundTrips, jssdkInEntry: await jssdkInEntry() }
       }
       if (selected.has('time')) {
         step(`time to profile, ${TIMING_RUNS} runs per side`)
@@ -375,6 +470,12 @@ async function main() {
   if (selected.has('server')) {
     step(`server, ${SERVER_REPETITIONS} repetitions, then the hold`)
     m.server = await measureServer(SERVER_REPETITIONS)
+  }
+  if (selected.has('jssdk')) {
+    step(
+      `JS-SDK signature, cold across ${COLD.instances} instances, then warm ${JSSDK_REPETITIONS} times`,
+    )
+    m.jssdk = await measureJssdk(JSSDK_REPETITIONS)
   }
 
   const figures = figuresOf(m)
