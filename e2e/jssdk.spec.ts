@@ -10,6 +10,8 @@ import {
   type ShareRecord,
 } from './wechat-bridge.ts'
 
+const SHARE_APIS = ['updateAppMessageShareData', 'updateTimelineShareData']
+
 /** The app's card, whichever page sets it. */
 const CARD = { title: '微信授权登录', link: `${APP_URL}/`, imgUrl: `${APP_URL}/share-icon.png` }
 
@@ -123,9 +125,14 @@ test('after one invalid signature the app signs the realAuthUrl and gets config:
 
 // After the failed config jweixin runs wx.ready's callbacks at once, before the second
 // verification has passed, and the bridge (as WeChat) refuses the card; the app sets it again.
+// Perhaps twice: the ready callbacks of the failed config and of the retried one both try.
 test('after the retry the card is set', async ({ page }) => {
   await failOnceThenRetry(page)
-  await expect.poll(async () => (await jssdk.shares()).length, { timeout: 3000 }).toBe(2)
+  const apis = async () => new Set((await jssdk.shares()).map(({ api }) => api))
+  await expect.poll(apis, { timeout: 3000 }).toEqual(new Set(SHARE_APIS))
+  for (const share of await jssdk.shares()) {
+    expect(share).toMatchObject({ ...CARD, page: `${APP_URL}/?from=share` })
+  }
 })
 
 test('when the bridge answers an error twice, the page still works', async ({ page }) => {
