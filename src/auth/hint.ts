@@ -16,3 +16,19 @@ export function rememberSignedIn(storage: Storage): void {
 export function forgetSignedIn(storage: Storage): void {
   storage.removeItem(KEY)
 }
+
+/**
+ * Whether this phone has signed a computer in (by scanning), so the profile lists computers:
+ * without it every profile view would fetch that list and its code, for the many who never
+ * scanned. The list itself clears it when it comes back empty.
+ */
+const COMPUTERS_KEY = 'wx-login:computers'
+
+export function mayHaveComputers(storage: Storage): boolean {
+  return storage.getItem(COMPUTERS_KEY) === '1'
+}
+
+export function rememberComputers(storage: Storage, present: boolean): void {
+  if (present) storage.setItem(COMPUTERS_KEY, '1')
+  else storage.removeItem(COMPUTERS_KEY)
+}

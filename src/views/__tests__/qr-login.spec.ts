@@ -1,6 +1,6 @@
 import { enableAutoUnmount, flushPromises, mount } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest'
 import { createMemoryHistory, createRouter } from 'vue-router'
 import type { QrLoginScan, SignedInComputer } from '@contract'
 import SignedInComputers from '@/components/SignedInComputers.vue'
@@ -8,9 +8,10 @@ import { POLL_INTERVAL_MS } from '@/composables/useQrLogin'
 import { routes } from '@/router'
 import { useSessionStore } from '@/stores/session'
 import { fakeApi } from '@/test/fake-api'
-import { USER } from '@/test/fixtures'
+import { USER, WECHAT_IOS_UA } from '@/test/fixtures'
 // Loaded up front so the view's lazy imports resolve within flushPromises.
 import 'qrcode'
+import ProfileView from '../ProfileView.vue'
 import QrConfirmView from '../QrConfirmView.vue'
 import QrLoginView from '../QrLoginView.vue'
 
@@ -222,6 +223,8 @@ describe('QrConfirmView (the phone)', () => {
       `POST /api/qr-login/${ID}/confirm`,
     ])
     expect(wrapper.get('[data-testid=qr-confirm-title]').text()).toBe('已确认登录')
+    // From now on this phone's profile lists computers.
+    expect(localStorage.getItem('wx-login:computers')).toBe('1')
   })
 
   it('cancels, and shows no network warning when both addresses match', async () => {
@@ -235,6 +238,7 @@ describe('QrConfirmView (the phone)', () => {
     await flushPromises()
     expect(calls(requests).at(-1)).toBe(`POST /api/qr-login/${ID}/cancel`)
     expect(wrapper.get('[data-testid=qr-confirm-title]').text()).toBe('已取消登录')
+    expect(localStorage.getItem('wx-login:computers')).toBeNull()
   })
 
   it('explains a code that expired or that someone else scanned', async () => {
@@ -269,6 +273,8 @@ describe('SignedInComputers (the phone’s profile)', () => {
     expiresAt: '2026-12-09T06:00:00.000Z',
   }
 
+  beforeEach(() => localStorage.clear())
+
   it('lists the computers and signs one out with 退出该设备', async () => {
     const requests = fakeApi({
       'GET /api/computers': { status: 200, body: { computers: [COMPUTER] } },
@@ -283,6 +289,25 @@ describe('SignedInComputers (the phone’s profile)', () => {
     await flushPromises()
     expect(calls(requests)).toEqual(['GET /api/computers', `DELETE /api/computers/${COMPUTER.id}`])
     expect(wrapper.find('[data-testid=computers]').exists()).toBe(false)
+    // None left: the profile stops asking.
+    expect(localStorage.getItem('wx-login:computers')).toBeNull()
+  })
+
+  it('is asked for by the profile only on a phone that signed a computer in', async () => {
+    const ua = vi.spyOn(navigator, 'userAgent', 'get').mockReturnValue(WECHAT_IOS_UA)
+    onTestFinished(() => ua.mockRestore())
+    setActivePinia(createPinia())
+    useSessionStore().user = USER
+    const requests = fakeApi({
+      'GET /api/computers': { status: 200, body: { computers: [COMPUTER] } },
+    })
+    await mountAt(ProfileView, '/profile')
+    expect(calls(requests)).toEqual([])
+
+    localStorage.setItem('wx-login:computers', '1')
+    const { wrapper } = await mountAt(ProfileView, '/profile')
+    await vi.waitFor(() => expect(wrapper.find('[data-testid=computers]').exists()).toBe(true))
+    expect(calls(requests)).toEqual(['GET /api/computers'])
   })
 
   it('shows nothing when there are none or the list cannot be read', async () => {
@@ -290,6 +315,7 @@ describe('SignedInComputers (the phone’s profile)', () => {
     const empty = mount(SignedInComputers)
     await flushPromises()
     expect(empty.html()).toBe('<!--v-if-->')
+    expect(localStorage.getItem('wx-login:computers')).toBeNull()
     fakeApi({})
     const failed = mount(SignedInComputers)
     await flushPromises()
