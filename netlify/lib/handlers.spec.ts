@@ -10,6 +10,8 @@ import authWechat, { config as authConfig } from '../functions/auth-wechat.ts'
 import session, { config as sessionConfig } from '../functions/session.ts'
 import refreshFunction, { config as refreshConfig } from '../functions/session-refresh.ts'
 import sessions, { config as sessionsConfig } from '../functions/sessions.ts'
+import { config as qrLoginConfig } from '../functions/qr-login.ts'
+import { config as qrPollConfig } from '../functions/qr-login-status.ts'
 import * as notFoundModule from '../functions/api-not-found.ts'
 import { loginRequest, TEST_STATE, TEST_VERIFIER } from '../test-support/login.ts'
 import { defineHandler, type Frame, type HandlerEnv } from './handlers.ts'
@@ -75,6 +77,10 @@ describe('routes', () => {
     expect(sessionConfig.path).toBe('/api/session')
     expect(refreshConfig.path).toBe('/api/session/refresh')
     expect(sessionsConfig.path).toBe('/api/sessions')
+    expect([qrLoginConfig.rateLimit, qrPollConfig.rateLimit]).toEqual([
+      { windowLimit: 20, windowSize: 60, aggregateBy: ['ip', 'domain'] },
+      { windowLimit: 180, windowSize: 60, aggregateBy: ['ip', 'domain'] },
+    ])
   })
 
   it('send every other /api path to the not-found function, which has no path to shadow one with', async () => {
