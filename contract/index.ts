@@ -75,9 +75,9 @@ export interface JssdkConfigResponse {
 
 /**
  * Every error the API answers, each with one HTTP status. Only `not_found` is a 404, answered
- * for `/api/*` paths no endpoint declares (netlify.toml rewrites them to api-not-found) and
- * for a QR login poll (a GET, which spends nothing) without its browser's cookie. No other
- * endpoint answers 403 or 404: `netlify dev` and `netlify serve` replay such an answer from a
+ * for `/api/*` paths no endpoint declares (netlify.toml rewrites them to api-not-found), for a
+ * QR login poll without its browser's cookie, an unknown QR action, and an unknown computer
+ * (answers that spend nothing when replayed). No other endpoint answers 403 or 404: `netlify dev` and `netlify serve` replay such an answer from a
  * function on its own path on `<path>.html` (and similar), and a replayed login POST would
  * spend its code again. The rewritten not-found answer is not replayed, and spends nothing.
  */

@@ -1,4 +1,3 @@
-import type { Store } from '@netlify/blobs'
 import {
   QR_LOGIN_PATH_PREFIX,
   QR_LOGIN_TTL_S,
@@ -37,9 +36,6 @@ import { browserOf, systemOf } from './user-agent.ts'
  * polls, the phone scans and decides, and the phone lists and ends the computers so signed in.
  */
 
-/** The feature's stores; blobStores opens any name, StoreName does not list these yet. */
-const storeOf = (frame: Frame, name: 'qr-logins' | 'computers'): Store =>
-  (frame.stores as unknown as (name: string) => Store)(name)
 
 /** `/api/qr-login/{id}[/{action}]` → its segments; never logged, never put in a message. */
 function qrPath(url: URL): { id?: string; action?: string } {
@@ -66,7 +62,7 @@ export const handleQrLoginCreate = defineHandler(['POST'], async (request, frame
     ip: frame.env.clientIp ?? '',
     requestedAt: new Date(frame.nowMs).toISOString(),
   }
-  const { id, expiresAtMs } = await createQrLogin(storeOf(frame, 'qr-logins'), {
+  const { id, expiresAtMs } = await createQrLogin(frame.stores('qr-logins'), {
     bindingHash: hashBinding(binding),
     requester,
     nowMs: frame.nowMs,
@@ -91,7 +87,7 @@ const noSuchRequest = () => new ApiError('not_found', 'no such qr login request'
 export const handleQrLoginPoll = defineHandler(['GET'], async (request, frame) => {
   const { id, action } = qrPath(frame.url)
   const binding = readBinding(request)
-  const store = storeOf(frame, 'qr-logins')
+  const store = frame.stores('qr-logins')
   const login =
     isQrLoginId(id) && action === undefined && binding ? await readQrLogin(store, id) : null
   if (!login || !isBoundTo(login, binding)) throw noSuchRequest()
@@ -111,7 +107,7 @@ export const handleQrLoginPoll = defineHandler(['GET'], async (request, frame) =
   }
   // Awaited: a computer the phone cannot list is one it cannot sign out.
   await recordComputer(
-    storeOf(frame, 'computers'),
+    frame.stores('computers'),
     user.openid,
     claims.sid,
     login.request.requester,
@@ -142,7 +138,7 @@ export const handleQrLoginAction = defineHandler(['POST'], async (request, frame
     throw new ApiError('not_found', 'no such api endpoint')
   }
   const { user } = await phoneSession(request, frame)
-  const store = storeOf(frame, 'qr-logins')
+  const store = frame.stores('qr-logins')
   if (action !== 'scan') {
     const kind = action === 'confirm' ? 'confirm' : 'cancel'
     const status = await decideQrLogin(store, id, { kind, user }, frame.nowMs)
@@ -179,14 +175,14 @@ export const handleComputers = defineHandler(['GET', 'DELETE'], async (request, 
   const sessions = frame.stores('sessions')
   if (id === undefined) {
     const computers = await listComputers(
-      storeOf(frame, 'computers'),
+      frame.stores('computers'),
       sessions,
       openid,
       frame.nowMs,
     )
     return json({ computers } satisfies ComputersResponse)
   }
-  if (!(await isComputerOf(storeOf(frame, 'computers'), openid, id))) {
+  if (!(await isComputerOf(frame.stores('computers'), openid, id))) {
     throw new ApiError('not_found', 'no such computer')
   }
   await revokeSession(sessions, openid, id, frame.nowS)
