@@ -79,6 +79,8 @@ describe('QrLoginView (the computer)', () => {
     expect(img.attributes('src')).toMatch(/^data:image\/svg\+xml,/)
     expect(wrapper.get('[data-testid=qr-status]').text()).toBe('微信扫码登录')
     expect(wrapper.get('[data-testid=qr-time]').text()).toBe('120 秒后失效')
+    // The link is printed only against the emulator, for a developer without a phone.
+    expect(wrapper.find('[data-testid=qr-dev-url]').exists()).toBe(false)
 
     await vi.advanceTimersByTimeAsync(POLL_INTERVAL_MS)
     expect(calls(requests)).toEqual(['POST /api/qr-login', POLL])
