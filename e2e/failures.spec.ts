@@ -172,18 +172,28 @@ test.describe('outside WeChat', () => {
       'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/132.0.0.0 Safari/537.36',
   })
 
-  test('a desktop browser gets a QR code of the page instead of a trip to WeChat', async ({
+  test('a desktop browser gets the QR sign-in page instead of a trip to WeChat', async ({
     page,
   }) => {
     await page.goto('/profile')
-    await expect(page.getByRole('heading', { name: '请在微信中打开' })).toBeVisible()
-    const qr = page.getByRole('img', { name: '当前页面的二维码' })
+    await expect(page.getByRole('heading', { name: '微信扫码登录' })).toBeVisible()
+    const qr = page.getByRole('img', { name: '登录二维码' })
     await expect(qr).toHaveAttribute('src', /^data:image\/svg\+xml,/)
-    await expect(page.getByText(`${APP_URL}/profile`, { exact: true })).toBeVisible()
+    await expect(qr).toHaveAttribute('data-url', new RegExp(`^${APP_URL}/qr/[A-Za-z0-9_-]{22}$`))
     expect((await emulator.log()).filter((e) => e.endpoint === 'authorize')).toEqual([])
 
     // Against the emulator, development may continue; WeChat itself then refuses the browser.
-    await page.getByRole('button', { name: '继续（仅限开发环境）' }).click()
+    await page.getByRole('button', { name: '在此浏览器中继续（仅限开发环境）' }).click()
     await expect(page.getByText('请在微信客户端打开链接')).toBeVisible()
+  })
+
+  test('a QR sign-in code opened in a desktop browser asks for WeChat', async ({ page }) => {
+    await page.goto('/qr/AAAAAAAAAAAAAAAAAAAAAA')
+    await expect(page.getByRole('heading', { name: '请在微信中打开' })).toBeVisible()
+    const qr = page.getByRole('img', { name: '当前页面的二维码' })
+    await expect(qr).toHaveAttribute('src', /^data:image\/svg\+xml,/)
+    await expect(
+      page.getByText(`${APP_URL}/qr/AAAAAAAAAAAAAAAAAAAAAA`, { exact: true }),
+    ).toBeVisible()
   })
 })
