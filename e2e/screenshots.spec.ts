@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url'
 import { expect, test, type Page } from '@playwright/test'
 import { emulator, serveAvatarsFromEmulator } from './emulator.ts'
 import { expectProfilePage } from './profile.ts'
+import { ageRequest, desktop, scan, showCode } from './qr.ts'
 
 /** The README's pictures: every state on a phone, light and dark, each checked for what it says. */
 const SCREENSHOTS = fileURLToPath(new URL('../docs/screenshots/', import.meta.url))
@@ -108,11 +109,42 @@ for (const scheme of ['light', 'dark'] as const) {
       await snap(page, `error-${scheme}`)
     })
 
+    test('a computer signing in by scanning, and the phone asked to confirm', async ({
+      browser,
+      page: phone,
+    }) => {
+      const computerContext = await desktop(browser, {
+        colorScheme: scheme,
+        viewport: { width: 960, height: 640 },
+      })
+      const computer = await computerContext.newPage()
+      const { url, id } = await showCode(computer)
+      await expect(computer.getByRole('img', { name: '登录二维码' })).toHaveJSProperty(
+        'complete',
+        true,
+      )
+      await expect(computer).toHaveTitle('微信扫码登录')
+      await snap(computer, `qr-computer-waiting-${scheme}`)
+
+      await scan(phone, url)
+      await expect(phone.getByTestId('qr-warning')).toBeVisible()
+      await expect(phone).toHaveTitle('确认电脑登录')
+      await snap(phone, `qr-confirm-${scheme}`)
+      await expect(computer.getByTestId('qr-status')).toHaveText('扫码成功')
+      await snap(computer, `qr-computer-scanned-${scheme}`)
+
+      await ageRequest(id)
+      await expect(computer.getByTestId('qr-status')).toHaveText('二维码已失效')
+      await expect(computer.getByRole('button', { name: '刷新二维码' })).toBeVisible()
+      await snap(computer, `qr-computer-expired-${scheme}`)
+      await computerContext.close()
+    })
+
     test.describe('outside WeChat', () => {
       test.use({ userAgent: DESKTOP_CHROME })
 
       test('not in WeChat, with a QR code', async ({ page }) => {
-        await page.goto('/profile')
+        await page.goto('/qr/AAAAAAAAAAAAAAAAAAAAAA')
         await expect(page.getByRole('heading', { name: '请在微信中打开' })).toBeVisible()
         const qr = page.getByRole('img', { name: '当前页面的二维码' })
         await expect(qr).toHaveAttribute('src', /^data:image\/svg\+xml,/)
