@@ -20,8 +20,13 @@ export interface SessionUser {
   scope: WechatScope
   /** Empty for snsapi_base sign-ins, which may not read the profile. */
   nickname: string
-  /** An https avatar URL, or '' when the user has none. */
+  /** WeChat's https avatar URL, or '' when the user has none. It dies when they change it. */
   headimgurl: string
+  /**
+   * This site's copy of the avatar, `/api/avatar/{key}` (the key cannot be guessed or forged):
+   * what the page shows. Absent when the user has no avatar.
+   */
+  avatar?: string
   sex: WechatSex
   province: string
   city: string
@@ -41,6 +46,13 @@ export interface LoginRequest {
   verifier: string
   /** The UI's language, for the names WeChat localizes; the server's WECHAT_LANG otherwise. */
   lang?: WechatLang
+  /**
+   * The code comes from a silent `snsapi_base` authorization the app started without asking
+   * the person (wechat-behaviour.md §7): an openid the site knows, with a stored profile, is
+   * signed in with that profile; any other answers 422 `profile_required` and signs no one
+   * in. Without it a `snsapi_base` code signs in with the openid alone (WECHAT_SCOPE=snsapi_base).
+   */
+  silent?: boolean
 }
 
 export const WECHAT_LANGS: readonly WechatLang[] = ['zh_CN', 'zh_TW', 'en']
@@ -100,6 +112,8 @@ export const API_ERROR_STATUS = {
   invalid_code: 400,
   code_used: 409,
   snapshot_user: 422,
+  /** A silent sign-in found no one the site knows: the profile needs the person's consent. */
+  profile_required: 422,
   scope_unauthorized: 422,
   wechat_busy: 503,
   wechat_rate_limited: 503,

@@ -63,6 +63,11 @@ const errors: Record<LoginErrorCode, ErrorText> = {
       'Someone else scanned this sign-in QR code, or it was already handled. Refresh it on the computer and scan again.',
     action: 'wait',
   },
+  profile_required: {
+    title: 'Permission needed',
+    message: 'The first sign-in needs your WeChat avatar and nickname. Tap the button to allow it.',
+    action: 'retry',
+  },
   code_used: {
     title: 'Authorization already used',
     message: 'This WeChat authorization has already been used. Please sign in again.',

@@ -67,6 +67,11 @@ const errors: Record<LoginErrorCode, ErrorText> = {
     message: '这个登录二维码已被其他微信扫描或已处理。请在电脑上刷新二维码后重新扫码。',
     action: 'wait',
   },
+  profile_required: {
+    title: '需要授权',
+    message: '首次登录需要获取你的微信头像和昵称，请点击按钮授权。',
+    action: 'retry',
+  },
   code_used: {
     title: '授权已使用',
     message: '这次微信授权已经用过了，请重新登录。',

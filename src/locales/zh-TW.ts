@@ -58,6 +58,11 @@ const errors: Record<LoginErrorCode, ErrorText> = {
     message: '這個登入 QR 碼已被其他微信掃描或已處理。請在電腦上重新整理 QR 碼後再掃描。',
     action: 'wait',
   },
+  profile_required: {
+    title: '需要授權',
+    message: '首次登入需要取得你的微信頭像和暱稱，請點擊按鈕授權。',
+    action: 'retry',
+  },
   code_used: {
     title: '授權已使用',
     message: '這次微信授權已經用過了，請重新登入。',
