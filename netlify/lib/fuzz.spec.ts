@@ -53,8 +53,8 @@ const alnum = (min = 1, max = 32) => draw(ALNUM, int(min, max))
 const VERIFIER = alnum(43, 128)
 const STATE = await stateForVerifier(VERIFIER)
 /** A login from the browser that asked for the code, unless told another state. */
-const loginBody = (code = alnum(), state = STATE) =>
-  JSON.stringify({ code, state, verifier: VERIFIER })
+const loginBody = (code = alnum(), state = STATE, silent?: boolean) =>
+  JSON.stringify({ code, state, verifier: VERIFIER, silent })
 
 /** What the handler must accept: used only to keep generated mutations malformed. */
 function isWellFormedLogin(text: string): boolean {
@@ -62,8 +62,9 @@ function isWellFormedLogin(text: string): boolean {
     // Node's Request.text() drops leading byte order marks before the handler sees the text.
     const value: unknown = JSON.parse(text.replace(/^\ufeff+/, ''))
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
-    const { code, state, verifier } = value as Record<string, unknown>
+    const { code, state, verifier, silent } = value as Record<string, unknown>
     return (
+      (silent === undefined || typeof silent === 'boolean') &&
       typeof code === 'string' &&
       CODE_PATTERN.test(code) &&
       typeof state === 'string' &&
@@ -541,6 +542,13 @@ for (const value of [...BAD_VALUES, 'A'.repeat(42), 'A'.repeat(129), `${VERIFIER
     message: /^verifier /,
   })
 }
+// `silent` is true or false, nothing that merely looks like either.
+for (const value of [1, 0, 'true', 'false', '', null, [], [true], {}, { silent: true }]) {
+  const text = JSON.stringify({ code: alnum(), state: STATE, verifier: VERIFIER, silent: value })
+  add('silent', show(value, 32), 'bad_request', () => request({ body: text }), {
+    message: /^silent must be true or false$/,
+  })
+}
 // Well-formed, but not from the browser that asked: nothing is exchanged.
 for (let n = 0; n < 10; n++) {
   // Another browser's verifier with this state, or this verifier with another state.
@@ -823,6 +831,8 @@ describe(`well-formed logins with an unknown code (seed ${SEED})`, () => {
         extra: [1, { a: null }],
       }),
     },
+    { label: 'silent', type: 'application/json', body: loginBody(alnum(), STATE, true) },
+    { label: 'not silent', type: 'application/json', body: loginBody(alnum(), STATE, false) },
     // RFC 8259 §8.1 lets a parser ignore one byte order mark; fetch's text() drops it.
     { label: 'one BOM', type: 'application/json', body: `\ufeff${loginBody()}` },
   ]

@@ -178,7 +178,7 @@ export async function readJsonObject(request: Request): Promise<Record<string, u
 
 /** Reads and validates `POST /api/auth/wechat`'s body. */
 export async function readLoginRequest(request: Request): Promise<LoginRequest> {
-  const { code, state, verifier, lang } = await readJsonObject(request)
+  const { code, state, verifier, lang, silent } = await readJsonObject(request)
   if (typeof code !== 'string' || !CODE_PATTERN.test(code)) {
     throw new ApiError('bad_request', 'code must be 1 to 128 letters or digits')
   }
@@ -188,9 +188,17 @@ export async function readLoginRequest(request: Request): Promise<LoginRequest> 
   if (typeof verifier !== 'string' || !VERIFIER_PATTERN.test(verifier)) {
     throw new ApiError('bad_request', 'verifier must be 43 to 128 letters or digits')
   }
-  if (lang === undefined) return { code, state, verifier }
-  if (!(WECHAT_LANGS as readonly unknown[]).includes(lang)) {
+  if (lang !== undefined && !(WECHAT_LANGS as readonly unknown[]).includes(lang)) {
     throw new ApiError('bad_request', 'lang must be zh_CN, zh_TW or en')
   }
-  return { code, state, verifier, lang: lang as WechatLang }
+  if (silent !== undefined && typeof silent !== 'boolean') {
+    throw new ApiError('bad_request', 'silent must be true or false')
+  }
+  return {
+    code,
+    state,
+    verifier,
+    ...(lang === undefined ? {} : { lang: lang as WechatLang }),
+    ...(silent === undefined ? {} : { silent }),
+  }
 }
