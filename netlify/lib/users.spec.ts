@@ -186,6 +186,50 @@ describe('user records', () => {
     expect(calls).toEqual(['list', 'get'])
   })
 
+  it('count a silent sign-in and keep its profile, leaving the grant and its renewals in place', async () => {
+    const store = blobs.stores('users')
+    const user = someone()
+    const signIn = await recordSignIn(store, user, at(0), 'sealed-1')
+    const silent = await recordSignIn(store, { ...user, nickname: '静默' }, at(1), null)
+    expect(silent).toMatch(new RegExp(`^${user.openid}/\\d{13}-silent-[0-9a-f]{16}$`))
+    expect(await store.get(silent, { type: 'json' })).toEqual({
+      profile: { ...user, nickname: '静默' },
+    })
+    // A refresh that read the grant before the silent sign-in renews it after.
+    await recordRenewal(store, user.openid, signIn, 'renewed', at(2))
+    expect(await readUser(store, user.openid)).toEqual({
+      openid: user.openid,
+      unionid: USER.unionid,
+      profile: { ...user, nickname: '静默' },
+      firstSignInAt: at(0).toISOString(),
+      lastSignInAt: at(1).toISOString(),
+      signInCount: 2,
+      grant: { signIn, sealed: 'renewed' },
+    })
+    const calls: string[] = []
+    expect(await readGrant(logged(store, calls), user.openid)).toEqual({
+      signIn,
+      sealed: 'renewed',
+    })
+    expect(calls).toEqual(['list', 'get'])
+  })
+
+  it('never bring a forgotten grant back with a silent sign-in', async () => {
+    const store = blobs.stores('users')
+    const user = someone()
+    await recordSignIn(store, user, at(0), 'sealed-1')
+    await recordForget(store, user.openid, at(1))
+    await recordSignIn(store, user, at(2), null)
+    expect(await readUser(store, user.openid)).toMatchObject({ signInCount: 2, grant: null })
+  })
+
+  it('hold no grant when only silent sign-ins were recorded', async () => {
+    const store = blobs.stores('users')
+    const user = someone()
+    await recordSignIn(store, user, at(0), null)
+    expect(await readUser(store, user.openid)).toMatchObject({ signInCount: 1, grant: null })
+  })
+
   it('make no user of events before a first sign-in', async () => {
     const store = blobs.stores('users')
     const user = someone()

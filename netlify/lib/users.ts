@@ -9,11 +9,16 @@ import type { SessionUser } from '../../contract/index.ts'
  * time order with their kinds. Nothing is compacted: a user adds one event per sign-in, refresh
  * or sign-out.
  */
-export type UserEventKind = 'signin' | 'profile' | 'renewal' | 'forget'
+export type UserEventKind = 'signin' | 'silent' | 'profile' | 'renewal' | 'forget'
 
 interface EventBodies {
   /** A sign-in: the profile, and the grant it brought (sealed, see tokens.ts). */
   signin: { profile: SessionUser; grant: string }
+  /**
+   * A silent sign-in (login.ts): the stored profile it signed in with, and no grant. Its
+   * snsapi_base token cannot read the profile, so the grant stays the last sign-in's.
+   */
+  silent: { profile: SessionUser }
   /** A profile re-read by 刷新资料. */
   profile: { profile: SessionUser }
   /** Renewed tokens (sealed) of the grant that the sign-in event `renews` brought. */
@@ -45,7 +50,7 @@ export interface StoredUser extends UserRecord {
 
 /** WeChat's openids: they must not hold a `/`, which would break listing by prefix. */
 const OPENID = /^[A-Za-z0-9_-]+$/
-const EVENT_KEY = /^([A-Za-z0-9_-]+)\/(\d{13})-(signin|profile|renewal|forget)-[0-9a-f]+$/
+const EVENT_KEY = /^([A-Za-z0-9_-]+)\/(\d{13})-(signin|silent|profile|renewal|forget)-[0-9a-f]+$/
 
 interface EventKey {
   key: string
@@ -76,17 +81,20 @@ async function append<K extends UserEventKind>(
 }
 
 /**
- * Counts a sign-in and keeps its profile and its grant (sealed): one write. Snapshot users
- * never reach this.
+ * Counts a sign-in and keeps its profile and its grant (sealed): one write. A silent sign-in
+ * brings no grant (`null`) and leaves the one stored before it in place. Snapshot users never
+ * reach this.
  * @returns the key of the event, which a renewal of this grant names.
  */
 export function recordSignIn(
   store: Store,
   user: SessionUser,
   now: Date,
-  grant: string,
+  grant: string | null,
 ): Promise<string> {
-  return append(store, user.openid, now, 'signin', { profile: user, grant })
+  return grant === null
+    ? append(store, user.openid, now, 'silent', { profile: user })
+    : append(store, user.openid, now, 'signin', { profile: user, grant })
 }
 
 /** Keeps a profile re-read without a new sign-in (刷新资料). */
@@ -132,7 +140,13 @@ const isKind =
     (kinds as UserEventKind[]).includes(event.kind)
 
 /** Within one millisecond a sign-out follows the sign-in: forgetting wins a tie. */
-const RANK: Record<UserEventKind, number> = { signin: 0, profile: 1, renewal: 2, forget: 3 }
+const RANK: Record<UserEventKind, number> = {
+  signin: 0,
+  silent: 0,
+  profile: 1,
+  renewal: 2,
+  forget: 3,
+}
 
 /** Oldest first. */
 const byTime = (a: EventKey, b: EventKey) =>
@@ -149,7 +163,8 @@ async function listEvents(store: Store, openid: string): Promise<EventKey[]> {
 
 /**
  * The grant: the newest sign-in's unless a forget follows it, with the newest renewal that
- * names that sign-in applied. A renewal is read only when it may be that one.
+ * names that sign-in applied. Silent sign-ins bring none and change nothing. A renewal is read
+ * only when it may be that one.
  */
 async function foldGrant(events: EventKey[], read: BodyReader): Promise<Grant | null> {
   const signIns = events.filter(isKind('signin'))
@@ -168,10 +183,10 @@ async function foldGrant(events: EventKey[], read: BodyReader): Promise<Grant | 
 
 /** The record the events make, or null before the first sign-in. */
 async function foldRecord(events: EventKey[], read: BodyReader): Promise<UserRecord | null> {
-  const signIns = events.filter(isKind('signin'))
+  const signIns = events.filter(isKind('signin', 'silent'))
   const [first, last] = [signIns[0], signIns.at(-1)]
   if (!first || !last) return null
-  const profiles = events.filter(isKind('signin', 'profile')).reverse()
+  const profiles = events.filter(isKind('signin', 'silent', 'profile')).reverse()
   const newest = await read(profiles[0]!)
   if (!newest) return null
   // A unionid once seen is kept: a later snsapi_base sign-in may not carry it.
