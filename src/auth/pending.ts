@@ -1,3 +1,5 @@
+import type { LoginMode } from './login'
+
 /**
  * The login this browser started: the verifier its state was derived from, the state, and
  * where the user was going. Kept in localStorage because in-app browsers can drop
@@ -8,15 +10,18 @@ export interface PendingLogin {
   verifier: string
   state: string
   returnTo: string
+  /** Which authorization it asked for, and so what a `profile_required` answer leads to. */
+  mode: LoginMode
   expiresAt: number
 }
 
 const KEY = 'wx-login:pending'
+const MODES: readonly LoginMode[] = ['silent', 'tap', 'consent']
 export const PENDING_TTL_MS = 10 * 60 * 1000
 
 export function savePendingLogin(
   storage: Storage,
-  login: Pick<PendingLogin, 'verifier' | 'state' | 'returnTo'>,
+  login: Pick<PendingLogin, 'verifier' | 'state' | 'returnTo' | 'mode'>,
   now: number,
 ) {
   const record: PendingLogin = { ...login, expiresAt: now + PENDING_TTL_MS }
@@ -34,13 +39,14 @@ export function takePendingLogin(storage: Storage, now: number): PendingLogin | 
       typeof record.verifier !== 'string' ||
       typeof record.state !== 'string' ||
       typeof record.returnTo !== 'string' ||
+      !MODES.includes(record.mode as LoginMode) ||
       typeof record.expiresAt !== 'number' ||
       record.expiresAt <= now
     ) {
       return null
     }
-    const { verifier, state, returnTo, expiresAt } = record
-    return { verifier, state, returnTo, expiresAt }
+    const { verifier, state, returnTo, mode, expiresAt } = record
+    return { verifier, state, returnTo, mode: mode as LoginMode, expiresAt }
   } catch {
     return null
   }

@@ -126,6 +126,7 @@ export const en: Messages = {
     'open-in-wechat': 'Open in WeChat',
     'qr-login': 'Sign in with WeChat',
     'qr-confirm': 'Confirm sign-in on a computer',
+    welcome: 'Use your WeChat photo and name',
   },
   loading: 'Loading…',
   language: 'Language',

@@ -126,6 +126,7 @@ const titles: Record<RouteName, string> = {
   'open-in-wechat': '请在微信中打开',
   'qr-login': '微信扫码登录',
   'qr-confirm': '确认电脑登录',
+  welcome: '使用微信头像昵称',
 }
 
 export const zhCN = {

@@ -118,6 +118,7 @@ export const zhTW: Messages = {
     'open-in-wechat': '請在微信中開啟',
     'qr-login': '微信掃碼登入',
     'qr-confirm': '確認電腦登入',
+    welcome: '使用微信頭像暱稱',
   },
   loading: '正在載入…',
   language: '語言',

@@ -34,6 +34,8 @@ export const routes: RouteRecordRaw[] = [
     name: 'open-in-wechat',
     component: () => import('@/views/OpenInWechatView.vue'),
   },
+  // Someone new, back from the silent authorization, asked for their profile on a tap.
+  { path: '/welcome', name: 'welcome', component: () => import('@/views/WelcomeView.vue') },
   // A computer's way in: a QR code the phone scans (wechat-behaviour.md §9).
   { path: '/login/qr', name: 'qr-login', component: () => import('@/views/QrLoginView.vue') },
   // The phone's side of it: the page the QR code holds.

@@ -11,7 +11,7 @@ import { LoginFailure } from '@/api/failure'
 import type { CallbackParams } from '@/auth/callback'
 import { canAuthorize, currentClient } from '@/auth/client'
 import { forgetSignedIn, mayBeSignedIn, rememberSignedIn } from '@/auth/hint'
-import { beginWechatLogin } from '@/auth/login'
+import { beginWechatLogin, isSilent, type LoginMode } from '@/auth/login'
 import { takePendingLogin } from '@/auth/pending'
 import { mayRetryAutomatically, resetAutomaticRetry } from '@/auth/retry'
 import { DEFAULT_RETURN_TO } from '@/auth/return-to'
@@ -36,6 +36,8 @@ export const useSessionStore = defineStore('session', () => {
   const callback = ref<CallbackParams | null>(null)
   /** Where the current sign-in leads; a retry after a failure goes there too. */
   const returnTo = ref(DEFAULT_RETURN_TO)
+  /** Which authorization the current sign-in asked for; an automatic retry asks the same. */
+  let mode: LoginMode = 'silent'
   /** A failure met outside the sign-in page (e.g. by the guard), for that page to show. */
   const failure = ref<LoginFailure | null>(null)
 
@@ -85,7 +87,10 @@ export const useSessionStore = defineStore('session', () => {
     const params = callback.value
     callback.value = null
     const pending = takePendingLogin(localStorage, Date.now())
-    if (pending) returnTo.value = pending.returnTo
+    if (pending) {
+      returnTo.value = pending.returnTo
+      mode = pending.mode
+    }
     if (!params) {
       // A reload of the sign-in page: the code already left the URL.
       if (await restore()) return returnTo.value
@@ -101,11 +106,19 @@ export const useSessionStore = defineStore('session', () => {
     if (!params.state || pending.state !== params.state) throw new LoginFailure('state_invalid')
     try {
       const { code, state } = params
+      const silent = isSilent(pending.mode)
       setUser(
-        await postWechatLogin({ code, state, verifier: pending.verifier, lang: wechatLang() }),
+        await postWechatLogin({
+          code,
+          state,
+          verifier: pending.verifier,
+          lang: wechatLang(),
+          ...(silent ? { silent } : {}),
+        }),
       )
     } catch (error) {
       if (!(error instanceof LoginFailure)) throw error
+      if (error.code === 'profile_required') return await askForProfile(pending.mode)
       if (error.code === 'code_used' && (await restore())) return returnTo.value
       if (FRESH_CODE_HELPS.has(error.code)) return await reauthorize(error)
       throw error
@@ -114,11 +127,37 @@ export const useSessionStore = defineStore('session', () => {
     return pending.returnTo
   }
 
+  /**
+   * Someone the site does not know came back from the silent authorization. After a tap they
+   * go on to WeChat's consent sheet at once; a page that opened by itself first says who we
+   * are and what the profile is for, and asks for the tap (wechat-behaviour.md §7).
+   */
+  async function askForProfile(asked: LoginMode): Promise<string | null> {
+    if (asked === 'tap') {
+      await beginWechatLogin(returnTo.value, { mode: 'consent' })
+      return null
+    }
+    return `/welcome?from=${encodeURIComponent(returnTo.value)}`
+  }
+
   /** Starts one automatic re-authorization, or gives up with `failure` if one was spent. */
   async function reauthorize(failure: LoginFailure): Promise<null> {
     if (!mayRetryAutomatically(localStorage, Date.now())) throw failure
-    await beginWechatLogin(returnTo.value, { automatic: true })
+    await beginWechatLogin(returnTo.value, { automatic: true, mode })
     return null
+  }
+
+  /**
+   * A person's tap that means "sign me in" (微信授权登录, 重新登录): silently for someone the
+   * site knows, through the consent sheet for someone new.
+   */
+  async function signInByTap(destination: string) {
+    await beginWechatLogin(destination, { mode: 'tap' })
+  }
+
+  /** 使用微信头像昵称: the consent sheet, on the person's tap. */
+  async function signInWithProfile(destination: string) {
+    await beginWechatLogin(destination, { mode: 'consent' })
   }
 
   /**
@@ -136,7 +175,7 @@ export const useSessionStore = defineStore('session', () => {
         error.code === 'reauth_required' &&
         canAuthorize(currentClient())
       ) {
-        await beginWechatLogin(here)
+        await beginWechatLogin(here, { mode: 'consent' })
         return 'reauthorizing'
       }
       if (error instanceof LoginFailure && error.code === 'not_signed_in') setUser(null)
@@ -167,6 +206,8 @@ export const useSessionStore = defineStore('session', () => {
     receiveCallback,
     fail,
     completeLogin,
+    signInByTap,
+    signInWithProfile,
     refreshProfile,
     signOut,
   }

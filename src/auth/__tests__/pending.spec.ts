@@ -8,20 +8,39 @@ describe('pending login', () => {
   it('is read once, then gone', () => {
     savePendingLogin(
       localStorage,
-      { verifier: VERIFIER, state: 'STATE', returnTo: '/profile' },
+      { verifier: VERIFIER, state: 'STATE', returnTo: '/profile', mode: 'consent' },
       1000,
     )
     expect(takePendingLogin(localStorage, 2000)).toEqual({
       verifier: VERIFIER,
       state: 'STATE',
       returnTo: '/profile',
+      mode: 'consent',
       expiresAt: 1000 + PENDING_TTL_MS,
     })
     expect(takePendingLogin(localStorage, 2000)).toBeNull()
   })
 
+  it('refuses a record without a known mode', () => {
+    localStorage.setItem(
+      'wx-login:pending',
+      JSON.stringify({
+        verifier: VERIFIER,
+        state: 'STATE',
+        returnTo: '/profile',
+        mode: 'loud',
+        expiresAt: PENDING_TTL_MS,
+      }),
+    )
+    expect(takePendingLogin(localStorage, 0)).toBeNull()
+  })
+
   it('expires after ten minutes and is removed anyway', () => {
-    savePendingLogin(localStorage, { verifier: VERIFIER, state: 'STATE', returnTo: '/profile' }, 0)
+    savePendingLogin(
+      localStorage,
+      { verifier: VERIFIER, state: 'STATE', returnTo: '/profile', mode: 'consent' },
+      0,
+    )
     expect(takePendingLogin(localStorage, PENDING_TTL_MS)).toBeNull()
     expect(localStorage.length).toBe(0)
   })

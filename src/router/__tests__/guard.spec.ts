@@ -43,7 +43,7 @@ describe('router guard', () => {
     expect(replace).not.toHaveBeenCalled()
   })
 
-  it('sends an unsigned user to WeChat with no API call, remembering the destination', async () => {
+  it('sends an unsigned user to WeChat silently (snsapi_base), with no API call, remembering the destination', async () => {
     const requests = fakeApi({})
     const router = testRouter()
     await router.push('/profile?tab=1')
@@ -51,13 +51,13 @@ describe('router guard', () => {
     expect(replace).toHaveBeenCalledTimes(1)
     const url = String(replace.mock.calls[0]?.[0])
     const pending = JSON.parse(localStorage.getItem('wx-login:pending') ?? '{}')
-    expect(pending).toMatchObject({ returnTo: '/profile?tab=1' })
+    expect(pending).toMatchObject({ returnTo: '/profile?tab=1', mode: 'silent' })
     expect(pending.verifier).toMatch(/^[A-Za-z0-9]{43}$/)
     // The state WeChat carries is derived from the verifier this browser keeps.
     const state = await stateForVerifier(pending.verifier)
     expect(pending.state).toBe(state)
     expect(url).toBe(
-      `http://127.0.0.1:8899/connect/oauth2/authorize?appid=wxd0e1a2b3c4f5e6d7&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fauth%2Fcallback&response_type=code&scope=snsapi_userinfo&state=${state}#wechat_redirect`,
+      `http://127.0.0.1:8899/connect/oauth2/authorize?appid=wxd0e1a2b3c4f5e6d7&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fauth%2Fcallback&response_type=code&scope=snsapi_base&state=${state}#wechat_redirect`,
     )
     expect(router.currentRoute.value.name).not.toBe('profile')
   })

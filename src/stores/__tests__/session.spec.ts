@@ -80,7 +80,7 @@ describe('session store', () => {
     it('posts code and state once and resolves to where the user was going', async () => {
       savePendingLogin(
         localStorage,
-        { verifier: VERIFIER, state: 'STATE1', returnTo: '/profile?tab=2' },
+        { verifier: VERIFIER, state: 'STATE1', returnTo: '/profile?tab=2', mode: 'consent' },
         Date.now(),
       )
       const requests = fakeApi({ 'POST /api/auth/wechat': { status: 200, body: { user: USER } } })
@@ -102,7 +102,7 @@ describe('session store', () => {
     it('refuses a state this browser did not issue, without calling the API', async () => {
       savePendingLogin(
         localStorage,
-        { verifier: VERIFIER, state: 'MINE', returnTo: '/profile' },
+        { verifier: VERIFIER, state: 'MINE', returnTo: '/profile', mode: 'consent' },
         Date.now(),
       )
       const requests = fakeApi({})
@@ -122,7 +122,7 @@ describe('session store', () => {
     it('reports access_denied when the user refused, keeping the destination for a retry', async () => {
       savePendingLogin(
         localStorage,
-        { verifier: VERIFIER, state: 'STATE1', returnTo: '/profile' },
+        { verifier: VERIFIER, state: 'STATE1', returnTo: '/profile', mode: 'consent' },
         Date.now(),
       )
       const store = useSessionStore()
@@ -134,7 +134,7 @@ describe('session store', () => {
     it('passes on an API error a new code cannot cure', async () => {
       savePendingLogin(
         localStorage,
-        { verifier: VERIFIER, state: 'STATE1', returnTo: '/profile' },
+        { verifier: VERIFIER, state: 'STATE1', returnTo: '/profile', mode: 'consent' },
         Date.now(),
       )
       fakeApi({
@@ -163,7 +163,7 @@ describe('session store', () => {
         })
         savePendingLogin(
           localStorage,
-          { verifier: VERIFIER, state: 'STATE1', returnTo: '/profile?x=1' },
+          { verifier: VERIFIER, state: 'STATE1', returnTo: '/profile?x=1', mode: 'consent' },
           Date.now(),
         )
         const first = useSessionStore()
@@ -191,7 +191,7 @@ describe('session store', () => {
     it('continues a signed-in user when the same code comes back as code_used', async () => {
       savePendingLogin(
         localStorage,
-        { verifier: VERIFIER, state: 'STATE1', returnTo: '/profile' },
+        { verifier: VERIFIER, state: 'STATE1', returnTo: '/profile', mode: 'consent' },
         Date.now(),
       )
       localStorage.setItem('wx-login:signed-in', '1')

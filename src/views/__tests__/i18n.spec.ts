@@ -90,7 +90,7 @@ describe('languages', () => {
     await chooseLocale('zh-TW')
     savePendingLogin(
       localStorage,
-      { verifier: VERIFIER, state: 'STATE1', returnTo: '/profile' },
+      { verifier: VERIFIER, state: 'STATE1', returnTo: '/profile', mode: 'consent' },
       Date.now(),
     )
     useSessionStore().receiveCallback({ code: 'CODE1', state: 'STATE1' })

@@ -180,7 +180,7 @@ describe('views', () => {
     it('shows 正在登录… while the code is exchanged, then goes where the user was going', async () => {
       savePendingLogin(
         localStorage,
-        { verifier: VERIFIER, state: 'STATE1', returnTo: '/profile' },
+        { verifier: VERIFIER, state: 'STATE1', returnTo: '/profile', mode: 'consent' },
         Date.now(),
       )
       useSessionStore().receiveCallback({ code: 'CODE1', state: 'STATE1' })
@@ -195,7 +195,7 @@ describe('views', () => {
       const replace = vi.spyOn(browser, 'replace').mockImplementation(() => {})
       savePendingLogin(
         localStorage,
-        { verifier: VERIFIER, state: 'STATE1', returnTo: '/profile' },
+        { verifier: VERIFIER, state: 'STATE1', returnTo: '/profile', mode: 'consent' },
         Date.now(),
       )
       useSessionStore().receiveCallback({ code: null, state: 'STATE1' })
@@ -219,7 +219,7 @@ describe('views', () => {
     it('shows the server error page for misconfiguration, with no retry', async () => {
       savePendingLogin(
         localStorage,
-        { verifier: VERIFIER, state: 'STATE1', returnTo: '/profile' },
+        { verifier: VERIFIER, state: 'STATE1', returnTo: '/profile', mode: 'consent' },
         Date.now(),
       )
       useSessionStore().receiveCallback({ code: 'CODE1', state: 'STATE1' })
