@@ -41,6 +41,17 @@ function tokenBody(grant: Grant, expiresIn: number): object {
 }
 
 /**
+ * WeChat documents unionid for `snsapi_userinfo`; for `snsapi_base` the `baseUnionid` switch
+ * decides, for a user whose consent is remembered.
+ *
+ * @see ../shared/wechat-behaviour.md §7
+ */
+function unionidGiven(state: EmulatorState, grant: Grant): boolean {
+  if (grant.scope === 'snsapi_userinfo') return true
+  return state.config.baseUnionid && state.hasConsent(grant.user.id)
+}
+
+/**
  * `/sns/oauth2/access_token`: exchanges a code, once, for tokens and the openid.
  *
  * @see https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/Wechat_webpage_authorization.html#1
@@ -67,7 +78,7 @@ export function exchangeCode(state: EmulatorState, query: Query): ApiAnswer {
     body: {
       ...tokenBody(grant, state.fixed.accessTokenTtlS),
       ...(grant.user.snapshot ? { is_snapshotuser: 1 } : {}),
-      ...(grant.scope === 'snsapi_userinfo' && grant.user.unionid !== null
+      ...(grant.user.unionid !== null && unionidGiven(state, grant)
         ? { unionid: grant.user.unionid }
         : {}),
     },

@@ -10,6 +10,8 @@ export interface AuthorizeRequest {
   readonly scope: Scope
   /** `null` when the link had no `state` parameter at all. */
   readonly state: string | null
+  /** `forcePopup=true`: show the consent sheet even when consent is remembered. */
+  readonly forcePopup: boolean
 }
 
 export type AuthorizeCheck =
@@ -104,7 +106,8 @@ export function checkAuthorizeQuery(rawQuery: string, app: AuthorizeApp): Author
   if (query.response_type !== 'code') return fail(pageError('response-type'))
   if (scope !== 'snsapi_base' && scope !== 'snsapi_userinfo') return fail(numberedPageError(10005))
   if (state !== null && !STATE_PATTERN.test(state)) return fail(pageError('invalid-state'))
-  return { ok: true, request: { appId, redirectUri, scope, state } }
+  const forcePopup = query.forcePopup === 'true'
+  return { ok: true, request: { appId, redirectUri, scope, state, forcePopup } }
 }
 
 /**

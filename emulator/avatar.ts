@@ -10,6 +10,7 @@ const USER_HUES: Record<TestUserId, number> = {
   'no-unionid': 30,
   snapshot: 270,
   html: 120,
+  'not-following': 60,
 }
 
 function hueFor(path: string): number {

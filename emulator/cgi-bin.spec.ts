@@ -560,6 +560,8 @@ describe('quotas, in process', () => {
         ipWhitelist: null,
         frozenSecret: false,
         tokenDailyQuota: 2000,
+        baseUnionid: false,
+        testAccount: false,
       },
       () => now,
     )

@@ -68,8 +68,10 @@ describe('health, users and next-user', () => {
         headimgurl: user.headimgurl,
         hasUnionid: user.unionid !== null,
         snapshot: user.snapshot,
+        followed: user.id !== 'not-following',
         openid: expect.stringMatching(/^o[A-Za-z0-9_-]{27}$/),
         unionid: user.unionid,
+        consentUntil: null,
       })),
     )
     expect((json as Array<{ id: string }>).map(({ id }) => id)).toEqual([
@@ -79,6 +81,7 @@ describe('health, users and next-user', () => {
       'no-unionid',
       'snapshot',
       'html',
+      'not-following',
     ])
   })
 
@@ -106,7 +109,7 @@ describe('health, users and next-user', () => {
 
   it('refuses an unknown user with 400', async () => {
     const error =
-      '"user" must be null or one of normal, emoji, no-avatar, no-unionid, snapshot, html'
+      '"user" must be null or one of normal, emoji, no-avatar, no-unionid, snapshot, html, not-following'
 
     expect(await post('next-user', { user: 'admin' })).toEqual(
       expect.objectContaining({ status: 400, json: { error } }),
@@ -304,6 +307,8 @@ describe('config and clock', () => {
         ipWhitelist: null,
         frozenSecret: false,
         tokenDailyQuota: 2000,
+        baseUnionid: false,
+        testAccount: false,
       },
     })
     const page = await loadPage(authorizeUrl(emulator.url, validParams()))
@@ -335,6 +340,8 @@ describe('config and clock', () => {
       '"ipWhitelist" must be null or a list of at most 200 IP addresses',
     ],
     ['a string frozenSecret', { frozenSecret: 'yes' }, '"frozenSecret" must be a boolean'],
+    ['a string baseUnionid', { baseUnionid: 'true' }, '"baseUnionid" must be a boolean'],
+    ['a numeric testAccount', { testAccount: 1 }, '"testAccount" must be a boolean'],
     [
       'a negative quota',
       { tokenDailyQuota: -1 },
@@ -450,7 +457,12 @@ describe('log and reset', () => {
     const getticket = () =>
       sns(emulator, '/cgi-bin/ticket/getticket', { access_token: accessToken, type: 'jsapi' })
     await getticket()
-    emulator.setConfig({ frozenSecret: true, ipWhitelist: ['192.0.2.1'] })
+    emulator.setConfig({
+      frozenSecret: true,
+      ipWhitelist: ['192.0.2.1'],
+      baseUnionid: true,
+      testAccount: true,
+    })
 
     await post('reset')
 
@@ -460,6 +472,8 @@ describe('log and reset', () => {
       ipWhitelist: null,
       frozenSecret: false,
       tokenDailyQuota: 2000,
+      baseUnionid: false,
+      testAccount: false,
     })
     expect((await getticket()).body.errcode).toBe(40001)
     expect((await token()).body.expires_in).toBe(7200)

@@ -42,6 +42,8 @@ const CONFIG_KEYS = [
   'frozenSecret',
   'tokenDailyQuota',
   'jsDomains',
+  'baseUnionid',
+  'testAccount',
 ]
 const MAX_WHITELIST = 200
 /** WeChat lets an account name 5 JS接口安全域名. */
@@ -64,9 +66,12 @@ export interface UserSummary {
   readonly headimgurl: string
   readonly hasUnionid: boolean
   readonly snapshot: boolean
+  readonly followed: boolean
   /** The user's openid for the emulator's app. */
   readonly openid: string
   readonly unionid: string | null
+  /** When the remembered `snsapi_userinfo` consent runs out (emulator clock), or `null`. */
+  readonly consentUntil: number | null
 }
 
 type Parsed<T> =
@@ -142,7 +147,7 @@ export function parseConfig(input: unknown): Parsed<Partial<RuntimeConfig>> {
   const extra = unknownKey(input, CONFIG_KEYS)
   if (extra !== null) return invalid(`unknown key "${extra}"`)
   const { requireWechatUa, allowDesktop, codeTtlMs, domain, expiredCodeErrcode } = input
-  const { ipWhitelist, frozenSecret, tokenDailyQuota, jsDomains } = input
+  const { ipWhitelist, frozenSecret, tokenDailyQuota, jsDomains, baseUnionid, testAccount } = input
   if (requireWechatUa !== undefined && typeof requireWechatUa !== 'boolean') {
     return invalid('"requireWechatUa" must be a boolean')
   }
@@ -191,6 +196,12 @@ export function parseConfig(input: unknown): Parsed<Partial<RuntimeConfig>> {
     )
   ) {
     return invalid(`"jsDomains" must be a list of at most ${MAX_JS_DOMAINS} host names`)
+  }
+  if (baseUnionid !== undefined && typeof baseUnionid !== 'boolean') {
+    return invalid('"baseUnionid" must be a boolean')
+  }
+  if (testAccount !== undefined && typeof testAccount !== 'boolean') {
+    return invalid('"testAccount" must be a boolean')
   }
   return { ok: true, value: input as Partial<RuntimeConfig> }
 }
@@ -268,15 +279,20 @@ export function parseForce(input: unknown): Parsed<ForcedVerify> {
 
 /** The users as `GET /__emulator/users` lists them. */
 export function userSummaries(state: EmulatorState): UserSummary[] {
-  return TEST_USERS.map((user) => ({
-    id: user.id,
-    nickname: user.nickname,
-    headimgurl: user.headimgurl,
-    hasUnionid: user.unionid !== null,
-    snapshot: user.snapshot,
-    openid: state.openid(user.id),
-    unionid: user.unionid,
-  }))
+  return TEST_USERS.map(({ id }) => {
+    const user = state.user(id)
+    return {
+      id,
+      nickname: user.nickname,
+      headimgurl: user.headimgurl,
+      hasUnionid: user.unionid !== null,
+      snapshot: user.snapshot,
+      followed: user.followed,
+      openid: state.openid(id),
+      unionid: user.unionid,
+      consentUntil: state.consentUntil(id),
+    }
+  })
 }
 
 export interface ControlAnswer {
@@ -285,10 +301,20 @@ export interface ControlAnswer {
   readonly headers?: Record<string, string>
 }
 
-type Route = (state: EmulatorState, body: Parsed<unknown>) => ControlAnswer
+/** `param` is the variable segment of a route such as `users/{id}/avatar`. */
+type Route = (state: EmulatorState, body: Parsed<unknown>, param: string) => ControlAnswer
 
 const ok = (body: unknown = { ok: true }): ControlAnswer => ({ status: 200, body })
 const badRequest = (error: string): ControlAnswer => ({ status: 400, body: { error } })
+
+/** `users/{id}/avatar`: the user picks a new avatar; the old URL then answers 404. */
+const AVATAR_ROUTE = /^users\/([^/]+)\/avatar$/
+const AVATAR_METHODS: Partial<Record<string, Route>> = {
+  POST: (state, _body, id) => {
+    if (!isTestUserId(id)) return { status: 404, body: { error: `no test user "${id}"` } }
+    return ok({ ok: true, ...state.changeAvatar(id) })
+  },
+}
 
 const ROUTES: Record<string, Partial<Record<string, Route>>> = {
   health: { GET: () => ok() },
@@ -419,14 +445,16 @@ export async function controlApi(
   route: string,
   readBody: () => Promise<BodyResult>,
 ): Promise<ControlAnswer> {
-  const methods = Object.hasOwn(ROUTES, route) ? ROUTES[route] : undefined
+  const avatar = AVATAR_ROUTE.exec(route)
+  const param = avatar?.[1] ?? ''
+  const methods = avatar ? AVATAR_METHODS : Object.hasOwn(ROUTES, route) ? ROUTES[route] : undefined
   if (!methods) return { status: 404, body: { error: `unknown control route "${route}"` } }
   const handler = methods[method]
   if (!handler) {
     const allow = Object.keys(methods).join(', ')
     return { status: 405, body: { error: `use ${allow}` }, headers: { Allow: allow } }
   }
-  if (method !== 'POST') return handler(state, invalid('no body'))
+  if (method !== 'POST') return handler(state, invalid('no body'), param)
   const body = await readBody()
   if (!body.ok && body.reason === 'too-large') {
     return {
@@ -435,5 +463,5 @@ export async function controlApi(
       headers: { Connection: 'close' },
     }
   }
-  return handler(state, body.ok ? parseJson(body.text) : invalid('request aborted'))
+  return handler(state, body.ok ? parseJson(body.text) : invalid('request aborted'), param)
 }

@@ -1,4 +1,3 @@
-import { avatarPathFor } from './ids'
 import type { TestUser, TestUserId } from './users'
 import { pageError, type PageError } from './wechat'
 
@@ -141,7 +140,7 @@ if (!hashMissing) location.replace(document.body.dataset.redirect)
 function userOption(user: TestUser, checked: boolean): string {
   // The emulator's own copy of the avatar, so the sheet renders offline.
   const avatar = user.headimgurl
-    ? `<img class="avatar" src="/mmopen/vi_32/${avatarPathFor(user.id)}/132" alt="">`
+    ? `<img class="avatar" src="${escapeHtml(new URL(user.headimgurl).pathname)}" alt="">`
     : '<span class="avatar"></span>'
   return `<label class="user">
 <input type="radio" name="user" value="${user.id}"${checked ? ' checked' : ''}>

@@ -54,7 +54,7 @@ import {
   type LogEntry,
   type RuntimeConfig,
 } from './state'
-import { isTestUserId, TEST_USERS, testUser, type TestUserId } from './users'
+import { isTestUserId, TEST_USERS, type TestUserId } from './users'
 import { apiError, numberedPageError, pageError, type PageError } from './wechat'
 
 export type {
@@ -97,6 +97,10 @@ export interface EmulatorOptions {
   frozenSecret?: boolean
   /** Default 2,000 (a 测试号 has 200): `/cgi-bin/token` calls a day before 45009. */
   tokenDailyQuota?: number
+  /** Default false: a `snsapi_base` exchange never carries a unionid (unverified). */
+  baseUnionid?: boolean
+  /** Default false: true makes the account a 测试号, refusing non-followers with 10006. */
+  testAccount?: boolean
   /** The base clock, Date.now by default; the control API adds its offset. */
   now?: () => number
   /** No request log on stdout. */
@@ -127,6 +131,8 @@ export interface Emulator {
   tickets(): Ticket[]
   /** Expires every live global access token now (calls then get 42001); answers how many. */
   expireToken(): number
+  /** The user picks a new avatar: answers the old and new URLs; the old one then 404s. */
+  changeAvatar(user: TestUserId): { previous: string; headimgurl: string }
 }
 
 /** The WeixinJSBridge stand-in e2e tests and `npm run dev` put before the page's scripts. */
@@ -214,6 +220,8 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
       ipWhitelist: options.ipWhitelist ?? null,
       frozenSecret: options.frozenSecret ?? false,
       tokenDailyQuota: options.tokenDailyQuota ?? 2000,
+      baseUnionid: options.baseUnionid ?? false,
+      testAccount: options.testAccount ?? false,
     },
     options.now ?? Date.now,
   )
@@ -277,17 +285,22 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     }
     const { request } = check
     const userId = state.chosenUser()
+    const user = state.user(userId)
+    if (state.config.testAccount && !user.followed) {
+      const error = numberedPageError(10006)
+      noteError(entry, error)
+      sendHtml(res, 200, errorPage(error))
+      return
+    }
     // The snapshot page skips consent, so the snapshot user goes the silent way too.
-    if (request.scope === 'snsapi_base' || testUser(userId).snapshot) {
+    const remembered = state.hasConsent(userId) && !request.forcePopup
+    if (request.scope === 'snsapi_base' || user.snapshot || remembered) {
       const code = state.issueCode(userId, request.scope)
       sendHtml(res, 200, redirectPage(redirectBack(request, code)))
       return
     }
-    sendHtml(
-      res,
-      200,
-      consentPage({ appName: state.fixed.appName, users: TEST_USERS, selected: userId }),
-    )
+    const users = TEST_USERS.map(({ id }) => state.user(id))
+    sendHtml(res, 200, consentPage({ appName: state.fixed.appName, users, selected: userId }))
   }
 
   /** The consent sheet's 允许 / 拒绝: checked again in full, since the page is not trusted. */
@@ -322,7 +335,13 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     if (!isTestUserId(user) || (decision !== 'allow' && decision !== 'deny')) {
       return refuse(pageError('bad-request'))
     }
-    const code = decision === 'allow' ? state.issueCode(user, check.request.scope) : null
+    if (state.config.testAccount && !state.user(user).followed) {
+      return refuse(numberedPageError(10006))
+    }
+    // Declining leaves any earlier consent as it was (unverified).
+    const allowed = decision === 'allow'
+    if (allowed && check.request.scope === 'snsapi_userinfo') state.consent(user)
+    const code = allowed ? state.issueCode(user, check.request.scope) : null
     sendJson(res, 200, { redirect: redirectBack(check.request, code) })
   }
 
@@ -406,6 +425,8 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
       return sendJson(res, answer.status, answer.body, answer.headers)
     }
     if (path.startsWith('/mmopen/') && (method === 'GET' || method === 'HEAD')) {
+      // Unverified: what a dead qlogo.cn avatar answers; a 404 is what pages see broken.
+      if (state.avatarRetired(path)) return send(res, 404, 'text/plain; charset=utf-8', 'Not Found')
       return send(res, 200, 'image/svg+xml', avatarSvg(path), {
         'Cache-Control': 'public, max-age=86400',
         'Access-Control-Allow-Origin': '*',
@@ -474,5 +495,9 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     counts: () => state.callCounts(),
     tickets: () => state.account.validTickets(),
     expireToken: () => state.account.expireTokens(),
+    changeAvatar: (user) => {
+      if (!isTestUserId(user)) throw new TypeError(`no test user "${String(user)}"`)
+      return state.changeAvatar(user)
+    },
   }
 }

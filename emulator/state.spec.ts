@@ -19,6 +19,8 @@ function newState() {
       ipWhitelist: null,
       frozenSecret: false,
       tokenDailyQuota: 2000,
+      baseUnionid: false,
+      testAccount: false,
     },
     () => 0,
   )

@@ -3,7 +3,14 @@ import type { Scope } from './authorize'
 import { remember, STORE_LIMIT } from './bounded'
 import { newCode, newToken, openidFor } from './ids'
 import { JssdkRecords } from './jsbridge'
-import { DEFAULT_USER_ID, testUser, type TestUser, type TestUserId } from './users'
+import { avatarUrl, DEFAULT_USER_ID, testUser, type TestUser, type TestUserId } from './users'
+
+/**
+ * How long WeChat remembers a `snsapi_userinfo` consent ("about 30 days").
+ *
+ * @see ../shared/wechat-behaviour.md §7
+ */
+export const CONSENT_TTL_MS = 30 * 86_400_000
 
 /** The settings a test may change while the emulator runs. */
 export interface RuntimeConfig {
@@ -27,6 +34,13 @@ export interface RuntimeConfig {
   tokenDailyQuota: number
   /** The JS接口安全域名 `wx.config` is accepted on; absent: the web-authorization `domain`. */
   jsDomains?: readonly string[]
+  /**
+   * A `snsapi_base` code exchange carries the unionid of a user whose `snsapi_userinfo`
+   * consent is remembered. Documented for userinfo only; seen in practice (unverified).
+   */
+  baseUnionid: boolean
+  /** The account is a 测试号: users who do not follow it get error page 10006. */
+  testAccount: boolean
 }
 
 /** The settings fixed for the emulator's lifetime. */
@@ -173,6 +187,11 @@ export class EmulatorState {
   private refreshTokens = new Map<string, RefreshGrant>()
   private faults: Fault[] = []
   private entries: LogEntry[] = []
+  /** When each user last allowed `snsapi_userinfo`. */
+  private consents = new Map<TestUserId, number>()
+  private avatarVersions = new Map<TestUserId, number>()
+  /** The paths of avatars users changed away from: WeChat's links to them die. */
+  private retiredAvatars = new Set<string>()
 
   constructor(
     readonly fixed: FixedConfig,
@@ -208,6 +227,9 @@ export class EmulatorState {
     this.faults = []
     this.entries = []
     this.counts = noCalls()
+    this.consents.clear()
+    this.avatarVersions.clear()
+    this.retiredAvatars.clear()
     this.account = new Account(() => this.now())
     this.jssdk = new JssdkRecords()
   }
@@ -215,6 +237,43 @@ export class EmulatorState {
   /** The user the next authorization is for. */
   chosenUser(): TestUserId {
     return this.nextUser ?? DEFAULT_USER_ID
+  }
+
+  /** A test user as WeChat sees them now: with their current avatar. */
+  user(userId: TestUserId): TestUser {
+    const user = testUser(userId)
+    const version = this.avatarVersions.get(userId) ?? 0
+    if (version === 0) return user
+    return { ...user, headimgurl: avatarUrl(userId, version) }
+  }
+
+  /** The user picks a new avatar: a new URL, and the old one stops loading. */
+  changeAvatar(userId: TestUserId): { previous: string; headimgurl: string } {
+    const previous = this.user(userId).headimgurl
+    if (previous !== '') this.retiredAvatars.add(new URL(previous).pathname)
+    this.avatarVersions.set(userId, (this.avatarVersions.get(userId) ?? 0) + 1)
+    return { previous, headimgurl: this.user(userId).headimgurl }
+  }
+
+  /** Whether an avatar path belongs to a picture its user replaced. */
+  avatarRetired(path: string): boolean {
+    return this.retiredAvatars.has(path)
+  }
+
+  /** Remembers that the user allowed `snsapi_userinfo` now. */
+  consent(userId: TestUserId): void {
+    this.consents.set(userId, this.now())
+  }
+
+  /** When the user's remembered consent runs out, or `null` when there is none. */
+  consentUntil(userId: TestUserId): number | null {
+    const at = this.consents.get(userId)
+    if (at === undefined || this.now() >= at + CONSENT_TTL_MS) return null
+    return at + CONSENT_TTL_MS
+  }
+
+  hasConsent(userId: TestUserId): boolean {
+    return this.consentUntil(userId) !== null
   }
 
   openid(userId: TestUserId): string {
@@ -275,7 +334,7 @@ export class EmulatorState {
     if (this.now() >= grant.expiresAt) return { ok: false, reason: 'expired' }
     return {
       ok: true,
-      user: testUser(grant.userId),
+      user: this.user(grant.userId),
       openid: openidFor(grant.appId, grant.userId),
       scope: grant.scope,
     }
@@ -344,7 +403,7 @@ export class EmulatorState {
     return {
       accessToken,
       refreshToken,
-      user: testUser(grant.userId),
+      user: this.user(grant.userId),
       openid: openidFor(grant.appId, grant.userId),
       scope: grant.scope,
     }

@@ -1,7 +1,16 @@
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeEach, describe, expect, it } from 'vitest'
+import { avatarSvg } from './avatar'
 import { avatarPathFor, newCode, newRid, newToken, openidFor, unionidFor } from './ids'
 import type { Emulator } from './server'
-import { startEmulator } from './test-support/index.ts'
+import {
+  authorizeUrl,
+  exchange,
+  loadPage,
+  obtainCode,
+  sns,
+  startEmulator,
+  validParams,
+} from './test-support/index.ts'
 import { AVATAR_ORIGIN, TEST_USERS, testUser } from './users'
 
 const emulator: Emulator = await startEmulator()
@@ -10,19 +19,21 @@ afterAll(() => emulator.close())
 describe('test users', () => {
   it('has one of each kind', () => {
     expect(
-      TEST_USERS.map(({ id, headimgurl, unionid, snapshot }) => ({
+      TEST_USERS.map(({ id, headimgurl, unionid, snapshot, followed }) => ({
         id,
         avatar: headimgurl !== '',
         unionid: unionid !== null,
         snapshot,
+        followed,
       })),
     ).toEqual([
-      { id: 'normal', avatar: true, unionid: true, snapshot: false },
-      { id: 'emoji', avatar: true, unionid: true, snapshot: false },
-      { id: 'no-avatar', avatar: false, unionid: true, snapshot: false },
-      { id: 'no-unionid', avatar: true, unionid: false, snapshot: false },
-      { id: 'snapshot', avatar: true, unionid: true, snapshot: true },
-      { id: 'html', avatar: true, unionid: true, snapshot: false },
+      { id: 'normal', avatar: true, unionid: true, snapshot: false, followed: true },
+      { id: 'emoji', avatar: true, unionid: true, snapshot: false, followed: true },
+      { id: 'no-avatar', avatar: false, unionid: true, snapshot: false, followed: true },
+      { id: 'no-unionid', avatar: true, unionid: false, snapshot: false, followed: true },
+      { id: 'snapshot', avatar: true, unionid: true, snapshot: true, followed: true },
+      { id: 'html', avatar: true, unionid: true, snapshot: false, followed: true },
+      { id: 'not-following', avatar: true, unionid: true, snapshot: false, followed: false },
     ])
   })
 
@@ -86,7 +97,7 @@ describe('GET /mmopen/…', () => {
       fills.add(/fill="(hsl\([^)]*\))"/.exec(svg)?.[1] ?? '')
     }
 
-    expect(fills.size).toBe(5)
+    expect(fills.size).toBe(6)
   })
 
   it('serves any other path too, the same way every time', async () => {
@@ -95,5 +106,94 @@ describe('GET /mmopen/…', () => {
 
     expect(first.response.status).toBe(200)
     expect(first.svg).toBe(again.svg)
+  })
+})
+
+describe('POST /__emulator/users/{id}/avatar', () => {
+  beforeEach(() => emulator.reset())
+
+  const change = (id: string, method = 'POST') =>
+    fetch(`${emulator.url}/__emulator/users/${id}/avatar`, { method })
+  const headimgurl = (id: string) => emulator.users().find((user) => user.id === id)?.headimgurl
+
+  it('gives the user a new avatar URL and the old one answers 404', async () => {
+    const previous = testUser('normal').headimgurl
+
+    const response = await change('normal')
+    const answer = (await response.json()) as { headimgurl: string }
+    expect(response.status).toBe(200)
+    expect(answer).toEqual({ ok: true, previous, headimgurl: answer.headimgurl })
+    expect(answer.headimgurl).toMatch(
+      /^https:\/\/thirdwx\.qlogo\.cn\/mmopen\/vi_32\/Q0j4TwGTfTK[A-Za-z0-9]{64}\/132$/,
+    )
+    expect(answer.headimgurl).not.toBe(previous)
+    expect(headimgurl('normal')).toBe(answer.headimgurl)
+
+    const old = await fetch(`${emulator.url}${new URL(previous).pathname}`)
+    expect(old.status).toBe(404)
+    const current = await fetch(`${emulator.url}${new URL(answer.headimgurl).pathname}`)
+    expect(current.status).toBe(200)
+    expect(current.headers.get('content-type')).toBe('image/svg+xml')
+    expect(await current.text()).not.toBe(avatarSvg(new URL(previous).pathname))
+  })
+
+  it('answers the new URL from userinfo', async () => {
+    const code = await obtainCode(emulator)
+    const token = await exchange(emulator, code)
+    const { headimgurl: next } = emulator.changeAvatar('normal')
+    const profile = await sns(emulator, '/sns/userinfo', {
+      access_token: String(token.body.access_token),
+      openid: String(token.body.openid),
+    })
+
+    expect(profile.body.headimgurl).toBe(next)
+  })
+
+  it('kills every earlier picture at each change', async () => {
+    const first = testUser('emoji').headimgurl
+    const second = emulator.changeAvatar('emoji').headimgurl
+    const third = emulator.changeAvatar('emoji').headimgurl
+
+    const statuses = await Promise.all(
+      [first, second, third].map(
+        async (url) => (await fetch(`${emulator.url}${new URL(url).pathname}`)).status,
+      ),
+    )
+    expect(statuses).toEqual([404, 404, 200])
+  })
+
+  it('gives a user without an avatar one', () => {
+    expect(emulator.changeAvatar('no-avatar')).toEqual({
+      previous: '',
+      headimgurl: expect.stringMatching(/^https:\/\/thirdwx\.qlogo\.cn\/mmopen\/vi_32\//),
+    })
+  })
+
+  it('shows the new picture on the consent sheet', async () => {
+    const { headimgurl: next } = emulator.changeAvatar('normal')
+    const page = await loadPage(authorizeUrl(emulator.url, validParams()))
+
+    const img = page.document.querySelector('input[value="normal"] ~ img')
+    expect(img?.getAttribute('src')).toBe(new URL(next).pathname)
+  })
+
+  it('puts the old avatars back on reset', async () => {
+    emulator.changeAvatar('normal')
+    await fetch(`${emulator.url}/__emulator/reset`, { method: 'POST' })
+
+    expect(headimgurl('normal')).toBe(testUser('normal').headimgurl)
+    expect(
+      (await fetch(`${emulator.url}${new URL(testUser('normal').headimgurl).pathname}`)).status,
+    ).toBe(200)
+  })
+
+  it('answers 404 for an unknown user and 405 for GET', async () => {
+    const unknown = await change('nobody')
+    const get = await change('normal', 'GET')
+
+    expect(unknown.status).toBe(404)
+    expect(await unknown.json()).toEqual({ error: 'no test user "nobody"' })
+    expect(get.status).toBe(405)
+    expect(get.headers.get('allow')).toBe('POST')
   })
 })

@@ -1,6 +1,7 @@
 import { avatarPathFor, unionidFor } from './ids'
 
-export type TestUserId = 'normal' | 'emoji' | 'no-avatar' | 'no-unionid' | 'snapshot' | 'html'
+export type TestUserId =
+  'normal' | 'emoji' | 'no-avatar' | 'no-unionid' | 'snapshot' | 'html' | 'not-following'
 
 /** The user the authorize page preselects when no other was chosen through the control API. */
 export const DEFAULT_USER_ID: TestUserId = 'normal'
@@ -20,12 +21,19 @@ export interface TestUser {
    * carries `is_snapshotuser: 1`.
    */
   readonly snapshot: boolean
+  /** Follows the Official Account; on a 测试号 only followers get past the authorize page. */
+  readonly followed: boolean
   /** What the user is for, shown by the CLI. */
   readonly purpose: string
 }
 
-function avatarUrl(id: TestUserId): string {
-  return `${AVATAR_ORIGIN}/mmopen/vi_32/${avatarPathFor(id)}/132`
+/**
+ * A user's avatar URL; each `version` (a new picture after a change) has a path of its own,
+ * as WeChat's do.
+ */
+export function avatarUrl(id: TestUserId, version = 0): string {
+  const path = avatarPathFor(version === 0 ? id : `${id}:${version}`)
+  return `${AVATAR_ORIGIN}/mmopen/vi_32/${path}/132`
 }
 
 /**
@@ -40,6 +48,7 @@ export const TEST_USERS: readonly TestUser[] = [
     headimgurl: avatarUrl('normal'),
     unionid: unionidFor('normal'),
     snapshot: false,
+    followed: true,
     purpose: 'an ordinary user',
   },
   {
@@ -49,6 +58,7 @@ export const TEST_USERS: readonly TestUser[] = [
     headimgurl: avatarUrl('emoji'),
     unionid: unionidFor('emoji'),
     snapshot: false,
+    followed: true,
     purpose: 'a long nickname with emoji, ZWJ sequences and skin tones',
   },
   {
@@ -57,6 +67,7 @@ export const TEST_USERS: readonly TestUser[] = [
     headimgurl: '',
     unionid: unionidFor('no-avatar'),
     snapshot: false,
+    followed: true,
     purpose: 'no avatar (headimgurl is "")',
   },
   {
@@ -65,6 +76,7 @@ export const TEST_USERS: readonly TestUser[] = [
     headimgurl: avatarUrl('no-unionid'),
     unionid: null,
     snapshot: false,
+    followed: true,
     purpose: 'no unionid (account not bound to an Open Platform account)',
   },
   {
@@ -73,6 +85,7 @@ export const TEST_USERS: readonly TestUser[] = [
     headimgurl: avatarUrl('snapshot'),
     unionid: unionidFor('snapshot'),
     snapshot: true,
+    followed: true,
     purpose: 'the Moments snapshot page: no consent, is_snapshotuser 1, userinfo gives 48001',
   },
   {
@@ -81,7 +94,17 @@ export const TEST_USERS: readonly TestUser[] = [
     headimgurl: avatarUrl('html'),
     unionid: unionidFor('html'),
     snapshot: false,
+    followed: true,
     purpose: 'a nickname full of HTML and script',
+  },
+  {
+    id: 'not-following',
+    nickname: '路过的张三',
+    headimgurl: avatarUrl('not-following'),
+    unionid: unionidFor('not-following'),
+    snapshot: false,
+    followed: false,
+    purpose: 'does not follow the account: a 测试号 shows 10006 (必须关注此测试号)',
   },
 ]
 
