@@ -19,12 +19,38 @@ export interface LogEntry {
   errcode?: number
 }
 
+/** What `GET /__emulator/users` lists for each test user. */
+export interface EmulatorUser {
+  id: string
+  nickname: string
+  headimgurl: string
+  hasUnionid: boolean
+  snapshot: boolean
+  followed: boolean
+  openid: string
+  unionid: string | null
+  /** When the remembered snsapi_userinfo consent runs out (emulator clock), or null. */
+  consentUntil: number | null
+}
+
 export const emulator = {
   url: EMULATOR_URL,
   reset: () => control('reset', {}),
   nextUser: (user: string) => control('next-user', { user }),
   fault: (fault: Record<string, unknown>) => control('faults', fault),
   log: () => control('log') as Promise<LogEntry[]>,
+  users: () => control('users') as Promise<EmulatorUser[]>,
+  /** Switches such as `{ testAccount: true }` or `{ baseUnionid: true }`; answers the whole config. */
+  config: (config: Record<string, unknown>) =>
+    control('config', config) as Promise<Record<string, unknown>>,
+  /** Moves the emulator's clock (codes, tokens, the 30 days a consent is remembered). */
+  advanceClock: (ms: number) => control('clock', { advanceMs: ms }) as Promise<{ now: number }>,
+  /** The user picks a new avatar: answers both URLs; the previous one then answers 404. */
+  changeAvatar: (user: string) =>
+    control(`users/${encodeURIComponent(user)}/avatar`, {}) as Promise<{
+      previous: string
+      headimgurl: string
+    }>,
 }
 
 /**

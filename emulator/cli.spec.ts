@@ -78,6 +78,9 @@ describe('npm run emulator', () => {
     expect(output).toContain('GET    /__emulator/counts')
     expect(output).toContain('GET    /__emulator/tickets')
     expect(output).toContain('POST   /__emulator/expire-token')
+    expect(output).toContain('POST   /__emulator/users/{id}/avatar')
+    expect(output).toContain('{"testAccount":true}')
+    expect(output).toContain('not-following')
     expect(output).toContain('SIGTERM: stopping')
   }, 20_000)
 

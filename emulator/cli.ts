@@ -37,7 +37,7 @@ export function banner(emulator: Emulator, settings: CliSettings): string {
     `${emulator.url}/connect/oauth2/authorize?appid=${emulator.appId}` +
     `&redirect_uri=${redirect}&response_type=code&scope=snsapi_userinfo&state=STATE#wechat_redirect`
   const users = TEST_USERS.map(
-    (user) => `  ${user.id.padEnd(11)} ${user.nickname}\n${' '.repeat(14)}${user.purpose}`,
+    (user) => `  ${user.id.padEnd(13)} ${user.nickname}\n${' '.repeat(16)}${user.purpose}`,
   )
   return [
     `WeChat emulator listening on ${emulator.url}`,
@@ -68,7 +68,10 @@ export function banner(emulator: Emulator, settings: CliSettings): string {
     '  DELETE /__emulator/faults        clear injected faults',
     '  POST   /__emulator/config        {"requireWechatUa":false,"codeTtlMs":1000,...}',
     '                                   {"ipWhitelist":["127.0.0.1"],"frozenSecret":true,"tokenDailyQuota":200}',
-    '  POST   /__emulator/clock         {"advanceMs":300000}',
+    '                                   {"testAccount":true} 测试号: non-followers get 10006',
+    '                                   {"baseUnionid":true} snsapi_base answers unionid after consent',
+    '  POST   /__emulator/clock         {"advanceMs":300000} (consent is remembered 30 days)',
+    '  POST   /__emulator/users/{id}/avatar  a new avatar URL; the old one answers 404',
     '  GET    /__emulator/log           the calls so far',
     '  GET    /__emulator/counts        calls per endpoint',
     '  GET    /__emulator/tickets       the valid jsapi_tickets',
