@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig, loadSessionSecrets } from './config.ts'
+import { ConfigError, loadAvatarOrigin, loadConfig, loadSessionSecrets } from './config.ts'
 
 const SECRET = 's'.repeat(32)
 const SETTINGS: Record<string, string> = {
@@ -84,6 +84,42 @@ describe('WECHAT_API_BASE', () => {
     'api.weixin.qq.com',
   ])('refuses %s, naming WECHAT_API_BASE', (value) => {
     expect(refusal(() => apiBase(value))).toMatch(/^WECHAT_API_BASE: WECHAT_API_BASE must be/)
+  })
+})
+
+describe('WECHAT_AVATAR_ORIGIN', () => {
+  const origin = (value: string | undefined) =>
+    loadAvatarOrigin(from({ WECHAT_AVATAR_ORIGIN: value }))
+
+  it('is unset by default: avatars come from their own WeChat hosts', () => {
+    expect(origin(undefined)).toBeUndefined()
+    expect(origin(' ')).toBeUndefined()
+    expect(loadConfig(from(SETTINGS))).not.toHaveProperty('avatarOrigin')
+  })
+
+  it.each([
+    ['http://127.0.0.1:8899', 'http://127.0.0.1:8899'],
+    ['http://localhost:8899/', 'http://localhost:8899'],
+    ['https://img.example.com', 'https://img.example.com'],
+  ])('accepts %s as an origin', (value, expected) => {
+    expect(origin(value)).toBe(expected)
+    expect(loadConfig(from({ ...SETTINGS, WECHAT_AVATAR_ORIGIN: value })).avatarOrigin).toBe(
+      expected,
+    )
+  })
+
+  it.each([
+    'http://thirdwx.qlogo.cn',
+    'http://10.0.0.5:8899',
+    'https://img.example.com/mmopen',
+    'https://img.example.com/?x=1',
+    'https://user:pw@img.example.com',
+    'file:///tmp',
+    'localhost:8899',
+  ])('refuses %s, naming WECHAT_AVATAR_ORIGIN', (value) => {
+    expect(refusal(() => origin(value))).toMatch(
+      /^WECHAT_AVATAR_ORIGIN: WECHAT_AVATAR_ORIGIN must be an https origin/,
+    )
   })
 })
 

@@ -10,6 +10,8 @@ export interface ServerConfig {
   secrets: SessionSecrets
   /** Per-call bound on WeChat requests, so a stalled upstream never hangs a login. */
   timeoutMs: number
+  /** Where WeChat's avatar images are fetched instead of their own host (the emulator's). */
+  avatarOrigin?: string
 }
 
 /**
@@ -75,6 +77,29 @@ function loadApiBase(value: string): string {
   return value.replace(/\/+$/, '')
 }
 
+/**
+ * WECHAT_AVATAR_ORIGIN: an origin (https, or http to a loopback host) from which WeChat's avatar
+ * images are fetched with their own path and query, as the emulator serves its test users'.
+ * Unset in production, where they are fetched from WeChat's hosts.
+ */
+export function loadAvatarOrigin(get: EnvGetter): string | undefined {
+  const value = get('WECHAT_AVATAR_ORIGIN')?.trim()
+  if (!value) return undefined
+  const problem = 'must be an https origin such as https://img.example (http only to localhost)'
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new ConfigError('WECHAT_AVATAR_ORIGIN', problem)
+  }
+  const plainLoopback = url.protocol === 'http:' && isLoopback(url.hostname)
+  const bare = url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password
+  if ((url.protocol !== 'https:' && !plainLoopback) || !bare) {
+    throw new ConfigError('WECHAT_AVATAR_ORIGIN', problem)
+  }
+  return url.origin
+}
+
 /** A host as WeChat's JS接口安全域名 takes it: no scheme, path or port. */
 const HOST =
   /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/
@@ -135,6 +160,7 @@ export function loadConfig(get: EnvGetter): ServerConfig {
     )
   }
   const secrets = loadSessionSecrets(get)
+  const avatarOrigin = loadAvatarOrigin(get)
   return {
     appId: required(get, 'WECHAT_APPID'),
     appSecret: required(get, 'WECHAT_APPSECRET'),
@@ -142,5 +168,6 @@ export function loadConfig(get: EnvGetter): ServerConfig {
     apiBase,
     lang: oneOf(get, 'WECHAT_LANG', WECHAT_LANGS, 'zh_CN'),
     timeoutMs: timeout,
+    ...(avatarOrigin ? { avatarOrigin } : {}),
   }
 }

@@ -1,6 +1,8 @@
 import type { SessionSecrets } from './config.ts'
 
 export type KeyPurpose = 'session' | 'tokens'
+/** What a signing key signs: `avatar`, the paths of this site's avatar copies (avatars.ts). */
+export type SigningPurpose = 'avatar'
 
 /** How the session cookie and the stored tokens are sealed: a direct AES-256-GCM key. */
 export const JWE_HEADER = { alg: 'dir', enc: 'A256GCM' } as const
@@ -13,12 +15,13 @@ export const JWE_ALGORITHMS = {
 
 const keys = new Map<string, Promise<CryptoKey>>()
 
-/**
- * A 256-bit AES-GCM key for one purpose, derived from a session secret with HKDF, so the
- * session cookie and the stored tokens never share a key. Computed once per secret and
- * purpose, and kept as a CryptoKey: raw bytes would be imported again on every use.
- */
-export function deriveKey(secret: string, purpose: KeyPurpose): Promise<CryptoKey> {
+/** The HKDF step every key starts from, so no two purposes ever share a key. */
+function derive(
+  secret: string,
+  purpose: KeyPurpose | SigningPurpose,
+  algorithm: AesKeyGenParams | HmacImportParams,
+  usages: KeyUsage[],
+): Promise<CryptoKey> {
   const id = `${purpose}\u0000${secret}`
   let key = keys.get(id)
   if (!key) {
@@ -34,14 +37,28 @@ export function deriveKey(secret: string, purpose: KeyPurpose): Promise<CryptoKe
             info: encoder.encode(`wechat-h5-login ${purpose}`),
           },
           material,
-          { name: 'AES-GCM', length: 256 },
+          algorithm,
           false,
-          ['encrypt', 'decrypt'],
+          usages,
         ),
       )
     keys.set(id, key)
   }
   return key
+}
+
+/**
+ * A 256-bit AES-GCM key for one purpose, derived from a session secret with HKDF, so the
+ * session cookie and the stored tokens never share a key. Computed once per secret and
+ * purpose, and kept as a CryptoKey: raw bytes would be imported again on every use.
+ */
+export function deriveKey(secret: string, purpose: KeyPurpose): Promise<CryptoKey> {
+  return derive(secret, purpose, { name: 'AES-GCM', length: 256 }, ['encrypt', 'decrypt'])
+}
+
+/** A 256-bit HMAC-SHA256 key for one purpose, derived from a session secret like `deriveKey`. */
+export function deriveSigningKey(secret: string, purpose: SigningPurpose): Promise<CryptoKey> {
+  return derive(secret, purpose, { name: 'HMAC', hash: 'SHA-256', length: 256 }, ['sign'])
 }
 
 /** The key that seals: the current secret's. */

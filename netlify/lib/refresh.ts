@@ -1,4 +1,5 @@
 import type { SessionUser, WechatLang } from '../../contract/index.ts'
+import { withAvatar } from './avatars.ts'
 import type { ServerConfig } from './config.ts'
 import type { Bookkeep } from './handlers.ts'
 import { ApiError } from './http.ts'
@@ -76,9 +77,9 @@ export async function refreshProfile(user: SessionUser, deps: RefreshDeps): Prom
     { access_token: accessToken, openid: user.openid },
     deps.lang ?? config.lang,
   )
-  const next = toSessionUser(
-    { openid: user.openid, scope: stored.scope, unionid: user.unionid },
-    info,
+  const next = await withAvatar(
+    toSessionUser({ openid: user.openid, scope: stored.scope, unionid: user.unionid }, info),
+    config.secrets,
   )
   deps.bookkeep('user record', () => recordProfile(deps.stores('users'), next, new Date(now)))
   return next

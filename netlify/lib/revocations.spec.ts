@@ -4,6 +4,7 @@ import type { Emulator } from '../../emulator/server.ts'
 import { obtainCode, startEmulator } from '../../emulator/test-support/index.ts'
 import type { TestUserId } from '../../emulator/users.ts'
 import { emulatorEnv } from '../../scripts/emulator-env.ts'
+import { startAvatarHost, type AvatarHost } from '../test-support/avatar-host.ts'
 import { startBlobs } from '../test-support/blobs.ts'
 import { loginRequest } from '../test-support/login.ts'
 import { testUser } from '../test-support/users.ts'
@@ -20,21 +21,29 @@ import { readUser } from './users.ts'
 
 /** Sign-out and 退出所有设备 through the real handlers, emulator and Blobs server. */
 let emulator: Emulator
+let avatarHost: AvatarHost
 let blobs: Awaited<ReturnType<typeof startBlobs>>
 let clock: number
 let env: HandlerEnv
 
 beforeAll(async () => {
-  ;[emulator, blobs] = await Promise.all([startEmulator({ now: Date.now }), startBlobs()])
+  ;[emulator, blobs, avatarHost] = await Promise.all([
+    startEmulator({ now: Date.now }),
+    startBlobs(),
+    startAvatarHost(),
+  ])
 })
 afterAll(async () => {
-  await Promise.all([emulator.close(), blobs.close()])
+  await Promise.all([emulator.close(), blobs.close(), avatarHost.close()])
 })
 beforeEach(() => {
   emulator.reset()
   // Never back: revocations and sign-ins are ordered by time, and tests sign the same users in.
   clock = Math.max((clock ?? 0) + 10_000, Date.now())
-  const settings: Record<string, string | undefined> = emulatorEnv(emulator.url)
+  const settings: Record<string, string | undefined> = {
+    ...emulatorEnv(emulator.url),
+    WECHAT_AVATAR_ORIGIN: avatarHost.url,
+  }
   env = {
     env: (name) => settings[name],
     stores: blobs.stores,

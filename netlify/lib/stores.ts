@@ -5,9 +5,10 @@ import { getStore, type GetStoreOptions, type Store } from '@netlify/blobs'
  * (revocations.ts), apart so that the per-request check lists revocations and nothing else;
  * `account`: the Official Account's global access_token and jsapi_ticket, one for the whole
  * site (account-token.ts); `qr-logins`: computers' sign-in requests (qr-login.ts); `computers`:
- * the computers signed in through a phone (computers.ts).
+ * the computers signed in through a phone (computers.ts); `avatars`: this site's copies of
+ * WeChat avatar images, one per URL (avatars.ts).
  */
-export type StoreName = 'users' | 'sessions' | 'account' | 'qr-logins' | 'computers'
+export type StoreName = 'users' | 'sessions' | 'account' | 'qr-logins' | 'computers' | 'avatars'
 export type StoreFactory = (name: StoreName) => Store
 
 /** Where the stores are: from the context Netlify gives functions unless given here. */
