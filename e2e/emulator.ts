@@ -45,6 +45,8 @@ export const emulator = {
     control('config', config) as Promise<Record<string, unknown>>,
   /** Moves the emulator's clock (codes, tokens, the 30 days a consent is remembered). */
   advanceClock: (ms: number) => control('clock', { advanceMs: ms }) as Promise<{ now: number }>,
+  /** Every user withdraws their snsapi_userinfo consent: the next one sees the sheet again. */
+  forgetConsents: () => control('consents', undefined, 'DELETE') as Promise<{ forgotten: number }>,
   /** The user picks a new avatar: answers both URLs; the previous one then answers 404. */
   changeAvatar: (user: string) =>
     control(`users/${encodeURIComponent(user)}/avatar`, {}) as Promise<{

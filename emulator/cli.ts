@@ -72,6 +72,7 @@ export function banner(emulator: Emulator, settings: CliSettings): string {
     '                                   {"baseUnionid":true} snsapi_base answers unionid after consent',
     '  POST   /__emulator/clock         {"advanceMs":300000} (consent is remembered 30 days)',
     '  POST   /__emulator/users/{id}/avatar  a new avatar URL; the old one answers 404',
+    '  DELETE /__emulator/consents      forget every remembered snsapi_userinfo consent',
     '  GET    /__emulator/log           the calls so far',
     '  GET    /__emulator/counts        calls per endpoint',
     '  GET    /__emulator/tickets       the valid jsapi_tickets',

@@ -113,6 +113,18 @@ describe('snsapi_userinfo consent memory', () => {
     expect(emulator.users()[0]?.consentUntil).toBe(T0 + 50 * DAY_MS)
   })
 
+  it('forgets every consent on DELETE /__emulator/consents, as 授权管理 would', async () => {
+    await allow()
+    await allow('emoji')
+    const response = await fetch(`${emulator.url}/__emulator/consents`, { method: 'DELETE' })
+
+    expect(await response.json()).toEqual({ ok: true, forgotten: 2 })
+    expect(isConsentSheet(await loadPage(userinfoUrl()))).toBe(true)
+    expect(emulator.users().map(({ consentUntil }) => consentUntil)).toEqual(
+      emulator.users().map(() => null),
+    )
+  })
+
   it('forgets every consent on reset', async () => {
     await allow()
     await fetch(`${emulator.url}/__emulator/reset`, { method: 'POST' })

@@ -422,6 +422,9 @@ const ROUTES: Record<string, Partial<Record<string, Route>>> = {
     },
   },
   shares: { GET: (state) => ok(state.jssdk.shares) },
+  consents: {
+    DELETE: (state) => ok({ ok: true, forgotten: state.forgetConsents() }),
+  },
   'expire-token': {
     POST: (state) => ok({ ok: true, expired: state.account.expireTokens() }),
   },

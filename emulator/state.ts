@@ -272,6 +272,13 @@ export class EmulatorState {
     return at + CONSENT_TTL_MS
   }
 
+  /** The users withdraw their consent (授权管理 in WeChat's settings); answers how many did. */
+  forgetConsents(): number {
+    const forgotten = [...this.consents.keys()].filter((id) => this.hasConsent(id)).length
+    this.consents.clear()
+    return forgotten
+  }
+
   hasConsent(userId: TestUserId): boolean {
     return this.consentUntil(userId) !== null
   }
