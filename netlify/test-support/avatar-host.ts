@@ -12,6 +12,8 @@ export interface AvatarAnswer {
   status?: number
   headers?: OutgoingHttpHeaders
   body?: Buffer | string
+  /** Answers this late, in ms. */
+  delayMs?: number
 }
 
 /**
@@ -29,8 +31,10 @@ export async function startAvatarHost() {
       (path.startsWith('/mmopen/')
         ? { headers: { 'Content-Type': 'image/png' }, body: PNG }
         : { status: 404, headers: { 'Content-Type': 'text/plain' }, body: 'Not Found' })
-    res.writeHead(answer.status ?? 200, answer.headers)
-    res.end(answer.body)
+    setTimeout(() => {
+      res.writeHead(answer.status ?? 200, answer.headers)
+      res.end(answer.body)
+    }, answer.delayMs ?? 0)
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
