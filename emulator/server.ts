@@ -16,7 +16,7 @@ import {
   type AuthorizeCheck,
 } from './authorize'
 import type { Ticket } from './account'
-import { avatarSvg } from './avatar'
+import { avatarPng } from './avatar'
 import {
   CGI_ENDPOINTS,
   CGI_HANDLERS,
@@ -427,7 +427,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     if (path.startsWith('/mmopen/') && (method === 'GET' || method === 'HEAD')) {
       // Unverified: what a dead qlogo.cn avatar answers; a 404 is what pages see broken.
       if (state.avatarRetired(path)) return send(res, 404, 'text/plain; charset=utf-8', 'Not Found')
-      return send(res, 200, 'image/svg+xml', avatarSvg(path), {
+      return send(res, 200, 'image/png', avatarPng(path), {
         'Cache-Control': 'public, max-age=86400',
         'Access-Control-Allow-Origin': '*',
       })

@@ -1,5 +1,6 @@
+import { inflateSync } from 'node:zlib'
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
-import { avatarSvg } from './avatar'
+import { avatarPng } from './avatar'
 import { avatarPathFor, newCode, newRid, newToken, openidFor, unionidFor } from './ids'
 import type { Emulator } from './server'
 import {
@@ -84,20 +85,28 @@ describe('ids', () => {
 describe('GET /mmopen/…', () => {
   async function avatar(path: string) {
     const response = await fetch(`${emulator.url}${path}`)
-    return { response, svg: await response.text() }
+    return { response, png: Buffer.from(await response.arrayBuffer()) }
   }
 
-  it("serves every user's avatar as an SVG in a colour of its own", async () => {
-    const fills = new Set<string>()
+  it("serves every user's avatar as a 132 px PNG in a colour of its own", async () => {
+    const corners = new Set<string>()
     for (const user of TEST_USERS.filter(({ headimgurl }) => headimgurl)) {
-      const { response, svg } = await avatar(new URL(user.headimgurl).pathname)
+      const { response, png } = await avatar(new URL(user.headimgurl).pathname)
       expect(response.status).toBe(200)
-      expect(response.headers.get('content-type')).toBe('image/svg+xml')
-      expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/)
-      fills.add(/fill="(hsl\([^)]*\))"/.exec(svg)?.[1] ?? '')
+      expect(response.headers.get('content-type')).toBe('image/png')
+      expect(png.subarray(0, 8)).toEqual(Buffer.from('89504e470d0a1a0a', 'hex'))
+      // IHDR: 132 × 132, 8-bit RGB.
+      expect([png.readUInt32BE(16), png.readUInt32BE(20), png[24], png[25]]).toEqual([
+        132, 132, 8, 2,
+      ])
+      corners.add(
+        inflateSync(png.subarray(41, png.length - 16))
+          .subarray(1, 4)
+          .toString('hex'),
+      )
     }
 
-    expect(fills.size).toBe(6)
+    expect(corners.size).toBe(TEST_USERS.filter(({ headimgurl }) => headimgurl).length)
   })
 
   it('serves any other path too, the same way every time', async () => {
@@ -105,7 +114,7 @@ describe('GET /mmopen/…', () => {
     const again = await avatar('/mmopen/vi_32/anything/0')
 
     expect(first.response.status).toBe(200)
-    expect(first.svg).toBe(again.svg)
+    expect(first.png).toEqual(again.png)
   })
 })
 
@@ -133,8 +142,10 @@ describe('POST /__emulator/users/{id}/avatar', () => {
     expect(old.status).toBe(404)
     const current = await fetch(`${emulator.url}${new URL(answer.headimgurl).pathname}`)
     expect(current.status).toBe(200)
-    expect(current.headers.get('content-type')).toBe('image/svg+xml')
-    expect(await current.text()).not.toBe(avatarSvg(new URL(previous).pathname))
+    expect(current.headers.get('content-type')).toBe('image/png')
+    expect(Buffer.from(await current.arrayBuffer())).not.toEqual(
+      avatarPng(new URL(previous).pathname),
+    )
   })
 
   it('answers the new URL from userinfo', async () => {
