@@ -10,6 +10,8 @@ export function emulatorEnv(emulatorUrl: string) {
     WECHAT_APPSECRET: EMULATOR_APPSECRET,
     WECHAT_OAUTH_URL: `${emulatorUrl}/connect/oauth2/authorize`,
     WECHAT_API_BASE: emulatorUrl,
+    // WeChat's avatar hosts are out of reach here; the emulator serves its users' pictures.
+    WECHAT_AVATAR_ORIGIN: emulatorUrl,
     SESSION_SECRET: DEV_SESSION_SECRET,
   }
 }
