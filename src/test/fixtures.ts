@@ -6,6 +6,8 @@ export const USER: SessionUser = {
   scope: 'snsapi_userinfo',
   nickname: '🌸✨小仙女',
   headimgurl: 'https://thirdwx.qlogo.cn/mmopen/vi_32/abc/0',
+  avatar:
+    '/api/avatar/aHR0cHM6Ly90aGlyZHd4LnFsb2dvLmNuL21tb3Blbi92aV8zMi9hYmMvMTMy.c2lnbmF0dXJlLWhlcmU',
   sex: 0,
   province: '',
   city: '',

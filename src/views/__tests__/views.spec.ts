@@ -38,19 +38,20 @@ describe('views', () => {
   })
 
   describe('ProfileView', () => {
-    it('shows the avatar at 132 px, the nickname and ids', async () => {
+    it("shows the site's copy of the avatar, the nickname and ids", async () => {
       useSessionStore().user = USER
       const { wrapper } = await mountAt(ProfileView, '/profile')
       expect(wrapper.get('[data-testid=nickname]').text()).toBe('🌸✨小仙女')
       const img = wrapper.get('img.avatar')
-      expect(img.attributes('src')).toBe('https://thirdwx.qlogo.cn/mmopen/vi_32/abc/132')
+      expect(img.attributes('src')).toBe(USER.avatar)
       expect(img.attributes('alt')).toBe('🌸✨小仙女的头像')
       expect(wrapper.get('[data-testid=openid]').text()).toBe(USER.openid)
       expect(wrapper.get('[data-testid=unionid]').text()).toBe(USER.unionid)
     })
 
     it('says what WeChat left blank and shows no unionid row without one', async () => {
-      const { unionid: _omit, ...noUnion } = USER
+      // No avatar: no `avatar`, and the placeholder.
+      const { unionid: _omit, avatar: _none, ...noUnion } = USER
       useSessionStore().user = { ...noUnion, headimgurl: '' }
       const { wrapper } = await mountAt(ProfileView, '/profile')
       const cells = wrapper.findAll('.weui-cell').map((c) => c.text())
