@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import type { Emulator } from '../../emulator/server.ts'
 import { obtainCode, startEmulator } from '../../emulator/test-support/index.ts'
 import { testUser } from '../../emulator/users.ts'
+import { startAvatarHost, type AvatarHost } from '../test-support/avatar-host.ts'
 import { startBlobs } from '../test-support/blobs.ts'
 import { emulatorEnv } from '../../scripts/emulator-env.ts'
 import authWechat, { config as authConfig } from '../functions/auth-wechat.ts'
@@ -44,10 +45,12 @@ function cookieOf(response: Response): string {
 }
 
 let blobs: Awaited<ReturnType<typeof startBlobs>>
+let avatarHost: AvatarHost
 
 beforeAll(async () => {
   emulator = await startEmulator({ now: Date.now })
   blobs = await startBlobs()
+  avatarHost = await startAvatarHost()
   vi.stubGlobal('Netlify', { env: { get: (name: string) => env[name] } })
 })
 
@@ -55,6 +58,7 @@ afterAll(async () => {
   vi.unstubAllGlobals()
   await emulator.close()
   await blobs.close()
+  await avatarHost.close()
 })
 
 beforeEach(() => {
@@ -62,6 +66,7 @@ beforeEach(() => {
   env = {
     ...emulatorEnv(emulator.url),
     WECHAT_TIMEOUT_MS: '1000',
+    WECHAT_AVATAR_ORIGIN: avatarHost.url,
     NETLIFY_BLOBS_CONTEXT: blobs.siteContext,
   }
 })
@@ -93,6 +98,7 @@ describe('routes', () => {
     }
     expect(paths.sort()).toEqual([
       '/api/auth/wechat',
+      '/api/avatar/:key',
       '/api/computers',
       '/api/computers/:id',
       '/api/qr-login',
@@ -238,7 +244,9 @@ describe('POST /api/auth/wechat', () => {
     expect(response.status).toBe(200)
     const text = await response.text()
     const { user } = JSON.parse(text)
-    expect(fetched).toEqual([
+    // Then the avatar's copy, apart from the record (avatars.spec.ts).
+    const avatarCopy = /^\w+ \/(?:mmopen\/|test-site\/site:avatars\/)/
+    expect(fetched.filter((call) => !avatarCopy.test(call))).toEqual([
       'GET /sns/oauth2/access_token',
       'GET /sns/userinfo',
       expect.stringMatching(
@@ -248,6 +256,7 @@ describe('POST /api/auth/wechat', () => {
     const emoji = testUser('emoji')
     expect(user.nickname).toBe(emoji.nickname)
     expect(user.headimgurl).toBe(emoji.headimgurl)
+    expect(user.avatar).toMatch(/^\/api\/avatar\/[\w-]+\.[\w-]{22}$/)
     expect(user.scope).toBe('snsapi_userinfo')
     expect(user.openid).toMatch(/^o[A-Za-z0-9_-]{27}$/)
     expect(user.unionid).toMatch(/^o[A-Za-z0-9_-]{27}$/)

@@ -1,5 +1,6 @@
 import type { Context } from '@netlify/functions'
 import type { UserResponse } from '../../contract/index.ts'
+import { keepAvatarCopy, serveAvatar, withAvatar } from './avatars.ts'
 import { ConfigError, loadConfig, loadSessionSecrets, type SessionSecrets } from './config.ts'
 import {
   ApiError,
@@ -176,17 +177,18 @@ export async function withSession(
 }
 
 /**
- * `POST /api/auth/wechat`: `{ code, state, verifier }` → the user, and a new session's
- * cookie.
+ * `POST /api/auth/wechat`: `{ code, state, verifier, silent? }` → the user, and a new session's
+ * cookie; a silent code of someone without a stored profile → 422 `profile_required`.
  */
 export const handleWechatLogin = defineHandler(['POST'], async (request, frame) => {
   const input = await readLoginRequest(request)
   await requireOwnState(input)
   const config = loadConfig(frame.env.env)
-  const { user, token } = await signInWithCode(input.code, {
+  const { user, token, keepsGrant } = await signInWithCode(input.code, {
     config,
     fetch: frame.env.fetch,
     lang: input.lang,
+    ...(input.silent ? { silent: { stores: frame.stores } } : {}),
   })
   // The count, the profile and the tokens are one new event: one write, conflicting with
   // none. A refresh that comes before it lands finds no grant and answers reauth_required,
@@ -196,9 +198,10 @@ export const handleWechatLogin = defineHandler(['POST'], async (request, frame) 
       frame.stores('users'),
       user,
       new Date(frame.nowMs),
-      await sealTokens(config.secrets, grantTokens(token, frame.nowMs)),
+      keepsGrant ? await sealTokens(config.secrets, grantTokens(token, frame.nowMs)) : null,
     ),
   )
+  keepAvatarCopy(user, config.avatarOrigin, frame)
   return withSession({ user, sid: newSessionId(), authTime: frame.nowS }, config.secrets, frame)
 })
 
@@ -210,7 +213,9 @@ export const handleWechatLogin = defineHandler(['POST'], async (request, frame) 
 export const handleSession = defineHandler(['GET', 'DELETE'], async (request, frame) => {
   if (request.method === 'DELETE') return signOut(request, frame)
   const secrets = loadSessionSecrets(frame.env.env)
-  const session = await openedSession(request, secrets, frame)
+  const opened = await openedSession(request, secrets, frame)
+  // Sessions from before this site kept avatars have none; a rotated secret re-signs it.
+  const session = { ...opened, user: await withAvatar(opened.user, secrets) }
   let checked = true
   try {
     if (await isRevoked(frame.stores('sessions'), session)) throw notSignedIn()
@@ -290,8 +295,12 @@ export const handleSessionRefresh = defineHandler(['POST'], async (request, fram
     now: frame.nowMs,
     bookkeep: frame.bookkeep,
   })
+  keepAvatarCopy(user, config.avatarOrigin, frame)
   return withSession({ ...session, user }, config.secrets, frame)
 })
+
+/** `GET /api/avatar/{key}` → this site's copy of a WeChat avatar (avatars.ts). */
+export const handleAvatar = defineHandler(['GET'], (_request, frame) => serveAvatar(frame))
 
 /** Any other `/api/*` path, with any method: the API's error body, never the SPA's page. */
 export async function handleNotFound(env: Pick<HandlerEnv, 'requestId'>): Promise<Response> {

@@ -112,6 +112,33 @@ describe('signInWithCode', () => {
     })
     expect(fetchMock).toHaveBeenCalledTimes(1)
   })
+
+  it('reads no store for a snsapi_userinfo code, silent or not: it signs in as always', async () => {
+    const info = {
+      openid: 'oOPENID',
+      nickname: '小明',
+      sex: 0,
+      province: '',
+      city: '',
+      country: '',
+    }
+    const fetchMock = vi.fn<typeof fetch>(async (input) =>
+      String(input).includes('/sns/userinfo')
+        ? new Response(JSON.stringify({ ...info, headimgurl: '', privilege: [] }))
+        : new Response(JSON.stringify({ ...JSON.parse(token), scope: 'snsapi_userinfo' })),
+    )
+    const stores = vi.fn(() => {
+      throw new Error('no store may be read')
+    })
+    const { user, keepsGrant } = await signInWithCode('CODE', {
+      config,
+      fetch: fetchMock,
+      silent: { stores },
+    })
+    expect([user.scope, user.nickname, keepsGrant]).toEqual(['snsapi_userinfo', '小明', true])
+    expect(fetchMock).toHaveBeenCalledTimes(2)
+    expect(stores).not.toHaveBeenCalled()
+  })
 })
 
 describe('requireOwnState', () => {

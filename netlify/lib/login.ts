@@ -4,8 +4,11 @@ import {
   type SessionUser,
   type WechatLang,
 } from '../../contract/index.ts'
+import { safeAvatarUrl, withAvatar } from './avatars.ts'
 import type { ServerConfig } from './config.ts'
 import { ApiError } from './http.ts'
+import type { StoreFactory } from './stores.ts'
+import { readUser, type StoredUser } from './users.ts'
 import { exchangeCode, fetchUserInfo, type WebAccessToken, type WechatUserInfo } from './wechat.ts'
 
 export interface LoginDeps {
@@ -13,29 +16,22 @@ export interface LoginDeps {
   fetch?: typeof fetch
   /** The user's language for /sns/userinfo; WECHAT_LANG when absent. */
   lang?: WechatLang
+  /** A silent sign-in (`LoginRequest.silent`): where the openid's stored profile is read. */
+  silent?: { stores: StoreFactory }
 }
 
 export interface LoginResult {
   user: SessionUser
   /** Kept for the server side only; never part of an answer. */
   token: WebAccessToken
+  /**
+   * Whether `token` becomes the grant 刷新资料 uses: not a silent sign-in's snsapi_base token,
+   * which cannot read the profile, so the stored snsapi_userinfo grant stays.
+   */
+  keepsGrant: boolean
 }
 
-/** WeChat's avatar hosts; anything else could be a tracking pixel or mixed content. */
-const AVATAR_HOSTS = /^(?:[a-z0-9-]+\.)*(?:qlogo\.cn|qpic\.cn)$/
-
-/** An https URL on a WeChat avatar host, or '' (the SPA shows its placeholder). */
-export function safeAvatarUrl(raw: string): string {
-  let url: URL
-  try {
-    url = new URL(raw)
-  } catch {
-    return ''
-  }
-  if (url.protocol === 'http:') url.protocol = 'https:'
-  if (url.protocol !== 'https:' || url.username || url.password || url.port) return ''
-  return AVATAR_HOSTS.test(url.hostname) ? url.href : ''
-}
+export { safeAvatarUrl } from './avatars.ts'
 
 export function toSessionUser(
   token: Pick<WebAccessToken, 'openid' | 'scope' | 'unionid'>,
@@ -76,10 +72,36 @@ export async function requireOwnState({ state, verifier }: LoginRequest): Promis
 }
 
 /**
- * Steps 4 and 5: trades the code, then reads the profile when the grant allows it.
- * A snapshot-page user is a virtual identity, so no one is signed in as them. Each call
- * spends the code: a second one answers 40163 (`code_used`), which the SPA handles.
- * @see wechat-behaviour.md §2 (snapshot page), §3, §4
+ * A silent sign-in's user: the profile stored for the token's openid, when it was read with
+ * snsapi_userinfo (at a sign-in or 刷新资料; a silent sign-in carries it on). Its `scope`
+ * stays snsapi_userinfo: a SessionUser's scope names the grant its profile was read with.
+ * Anyone else must consent first: `profile_required`.
+ * @see wechat-behaviour.md §7
+ */
+async function storedProfile(
+  token: Pick<WebAccessToken, 'openid' | 'unionid'>,
+  stores: StoreFactory,
+): Promise<SessionUser> {
+  let stored: StoredUser | null
+  try {
+    stored = await readUser(stores('users'), token.openid)
+  } catch (cause) {
+    // Not profile_required: that would ask a person the site knows for their consent again.
+    throw new ApiError('internal', 'the stored profile cannot be read now', { cause })
+  }
+  if (stored?.profile.scope !== 'snsapi_userinfo') {
+    throw new ApiError('profile_required', 'the site holds no profile for this openid')
+  }
+  const unionid = token.unionid ?? stored.unionid
+  return { ...stored.profile, openid: token.openid, ...(unionid ? { unionid } : {}) }
+}
+
+/**
+ * Steps 4 and 5: trades the code, then reads the profile when the grant allows it, or, for a
+ * silent snsapi_base sign-in, takes the stored one: one WeChat call. A snapshot-page user is a
+ * virtual identity, so no one is signed in as them. Each call spends the code: a second one
+ * answers 40163 (`code_used`), which the SPA handles.
+ * @see wechat-behaviour.md §2 (snapshot page), §3, §4, §7
  */
 export async function signInWithCode(code: string, deps: LoginDeps): Promise<LoginResult> {
   const { config } = deps
@@ -88,9 +110,17 @@ export async function signInWithCode(code: string, deps: LoginDeps): Promise<Log
   if (token.is_snapshotuser) {
     throw new ApiError('snapshot_user', 'snapshot-page users must open the full service first')
   }
+  // A userinfo token signs in as always, whatever was asked.
+  if (deps.silent && token.scope === 'snsapi_base') {
+    return { user: await storedProfile(token, deps.silent.stores), token, keepsGrant: false }
+  }
   const info =
     token.scope === 'snsapi_userinfo'
       ? await fetchUserInfo(client, token, deps.lang ?? config.lang)
       : null
-  return { user: toSessionUser(token, info), token }
+  return {
+    user: await withAvatar(toSessionUser(token, info), config.secrets),
+    token,
+    keepsGrant: true,
+  }
 }
