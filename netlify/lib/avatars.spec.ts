@@ -19,6 +19,7 @@ import {
   avatarUrlOf,
   copyAvatar,
   readAvatar,
+  withAvatar,
 } from './avatars.ts'
 import type { SessionUser } from '../../contract/index.ts'
 import type { SessionSecrets } from './config.ts'
@@ -114,6 +115,14 @@ describe('avatar keys', () => {
     expect(path).toMatch(/^\/api\/avatar\/[\w-]+\.[\w-]{22}$/)
     expect(await avatarPath(url, secrets)).toBe(path)
     expect(await avatarUrlOf(path.slice('/api/avatar/'.length), secrets)).toBe(url)
+  })
+
+  it('name the 132 px picture, whatever size WeChat gave', async () => {
+    const user = { openid: 'o1', headimgurl: url.replace(/132$/, '0') } as SessionUser
+    const { avatar } = await withAvatar(user, secrets)
+    expect(avatar).toBe(await avatarPath(url, secrets))
+    const { avatar: none } = await withAvatar({ ...user, headimgurl: '' }, secrets)
+    expect(none).toBeUndefined()
   })
 
   it('open under a previous secret, and not once it is gone', async () => {

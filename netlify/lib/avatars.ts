@@ -63,11 +63,20 @@ export async function avatarPath(headimgurl: string, secrets: SessionSecrets): P
   return `${AVATAR_PATH}${key}`
 }
 
+/**
+ * The size of a WeChat avatar the site keeps and shows. WeChat's avatar URLs end in a size:
+ * /0 (640 px), /46, /64, /96 or /132; 132 px is sharp at the 64 px shown on a 2x phone and a
+ * tenth of /0's bytes.
+ */
+export function avatarAt132(headimgurl: string): string {
+  return headimgurl.replace(/\/(?:0|46|64|96|132)$/, '/132')
+}
+
 /** The user with `avatar` pointing at this site's copy of `headimgurl`, or without one. */
 export async function withAvatar(user: SessionUser, secrets: SessionSecrets): Promise<SessionUser> {
   const { avatar: _stale, ...rest } = user
   if (!user.headimgurl) return rest
-  return { ...rest, avatar: await avatarPath(user.headimgurl, secrets) }
+  return { ...rest, avatar: await avatarPath(avatarAt132(user.headimgurl), secrets) }
 }
 
 /**
@@ -225,7 +234,7 @@ function imageResponse({ bytes, contentType }: AvatarImage): Response {
 export function keepAvatarCopy(user: SessionUser, origin: string | undefined, frame: Frame): void {
   if (!user.headimgurl) return
   frame.bookkeep('avatar copy', () =>
-    copyAvatar(user.headimgurl, {
+    copyAvatar(avatarAt132(user.headimgurl), {
       stores: frame.stores,
       fetch: frame.env.fetch,
       origin,

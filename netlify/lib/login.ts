@@ -112,7 +112,9 @@ export async function signInWithCode(code: string, deps: LoginDeps): Promise<Log
   }
   // A userinfo token signs in as always, whatever was asked.
   if (deps.silent && token.scope === 'snsapi_base') {
-    return { user: await storedProfile(token, deps.silent.stores), token, keepsGrant: false }
+    const user = await storedProfile(token, deps.silent.stores)
+    // Signed again under the current secret, for the 132 px copy of the stored avatar.
+    return { user: await withAvatar(user, config.secrets), token, keepsGrant: false }
   }
   const info =
     token.scope === 'snsapi_userinfo'
