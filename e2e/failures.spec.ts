@@ -1,18 +1,22 @@
 import { expect, test, type Page } from '@playwright/test'
 import { APP_URL, EMULATOR_URL } from './ports.ts'
-import { emulator, serveAvatarsFromEmulator } from './emulator.ts'
+import { emulator } from './emulator.ts'
+import { forgetSiteUsers } from './site.ts'
 import { expectProfilePage } from './profile.ts'
+import { toConsentSheet, WELCOME } from './sign-in.ts'
 
-const AUTHORIZE = `${EMULATOR_URL}/connect/oauth2/authorize`
-
-test.beforeEach(async ({ page }) => {
-  await emulator.reset()
-  await serveAvatarsFromEmulator(page)
+test.beforeEach(async () => {
+  await Promise.all([emulator.reset(), forgetSiteUsers()])
 })
 
-/** Opens the profile and taps 允许 on the emulator's consent sheet. */
-async function consent(page: Page) {
-  await page.goto('/profile')
+/**
+ * Opens the profile as someone new and taps 允许 on the emulator's consent sheet. `beforeAllow`
+ * runs on the sheet: a fault meant for the consented code's exchange is set there, after the
+ * silent snsapi_base leg has had its own exchange.
+ */
+async function consent(page: Page, beforeAllow: () => Promise<unknown> = async () => {}) {
+  await toConsentSheet(page)
+  await beforeAllow()
   await page.getByRole('button', { name: '允许' }).click()
 }
 
@@ -21,6 +25,13 @@ async function expectErrorPage(page: Page, title: string, message: string) {
   await expect(page.getByTestId('error-message')).toHaveText(message)
   // The address bar is clean after any failure.
   expect(page.url()).toBe(`${APP_URL}/auth/callback`)
+}
+
+/** The emulator's log from entry `from` on, as `endpoint` or `authorize scope`. */
+async function callsSince(from: number): Promise<string[]> {
+  return (await emulator.log())
+    .slice(from)
+    .map((e) => (e.endpoint === 'authorize' ? `authorize ${e.query.scope}` : e.endpoint))
 }
 
 const exchanges = async () =>
@@ -33,27 +44,75 @@ test.describe('a code WeChat refuses is replaced once, automatically', () => {
     ['busy (-1), which burns the code', -1],
   ] as const) {
     test(`${name}: one fresh authorization, then the user is signed in`, async ({ page }) => {
-      await emulator.fault({ endpoint: 'access_token', errcode })
-      await consent(page)
-      // The app went back to WeChat by itself for a fresh code.
-      await expect(page.getByRole('button', { name: '允许' })).toBeVisible()
-      expect(page.url().startsWith(AUTHORIZE)).toBe(true)
-      await page.getByRole('button', { name: '允许' }).click()
+      let before = 0
+      await consent(page, async () => {
+        await emulator.fault({ endpoint: 'access_token', errcode })
+        before = (await emulator.log()).length
+      })
+      // The app went back to WeChat by itself for a fresh code: snsapi_userinfo again, which
+      // WeChat grants without the sheet, the 允许 just given being remembered.
       await expectProfilePage(page)
-      expect(await exchanges()).toBe(2)
+      expect(page.url()).toBe(`${APP_URL}/profile`)
+      expect(await callsSince(before)).toEqual([
+        'confirm',
+        'access_token',
+        'authorize snsapi_userinfo',
+        'access_token',
+        'userinfo',
+      ])
     })
   }
 
   test('a second failure in a row ends on the error page, not a loop', async ({ page }) => {
-    await emulator.fault({ endpoint: 'access_token', errcode: 40029, times: 2 })
-    await consent(page)
-    await page.getByRole('button', { name: '允许' }).click()
+    let before = 0
+    await consent(page, async () => {
+      await emulator.fault({ endpoint: 'access_token', errcode: 40029, times: 2 })
+      before = (await emulator.log()).length
+    })
     await expectErrorPage(page, '授权已过期', '微信授权已失效或已过期，请重新登录。')
-    expect(await exchanges()).toBe(2)
-    // A tap on 重新登录 is a new user action: WeChat again, and this time it works.
+    expect(await callsSince(before)).toEqual([
+      'confirm',
+      'access_token',
+      'authorize snsapi_userinfo',
+      'access_token',
+    ])
+    // A tap on 重新登录 is a new user action: WeChat again, and this time it works (silently
+    // first, then the remembered consent, so no sheet).
+    before = (await emulator.log()).length
     await page.getByRole('button', { name: '重新登录' }).click()
-    await page.getByRole('button', { name: '允许' }).click()
     await expectProfilePage(page)
+    expect(await callsSince(before)).toEqual([
+      'authorize snsapi_base',
+      'access_token',
+      'authorize snsapi_userinfo',
+      'access_token',
+      'userinfo',
+    ])
+  })
+})
+
+test.describe('on the silent snsapi_base leg', () => {
+  test('a refused code is replaced once, silently, and someone new then meets /welcome', async ({
+    page,
+  }) => {
+    await emulator.fault({ endpoint: 'access_token', errcode: 40029 })
+    await page.goto('/profile')
+    await expect(page.getByRole('heading', { name: WELCOME })).toBeVisible()
+    expect(await callsSince(0)).toEqual([
+      'authorize snsapi_base',
+      'access_token',
+      'authorize snsapi_base',
+      'access_token',
+    ])
+  })
+
+  test('an HTTP 502 from WeChat ends on a clear page, before any consent sheet', async ({
+    page,
+  }) => {
+    await emulator.fault({ endpoint: 'access_token', status: 502 })
+    await page.goto('/profile')
+    await expectErrorPage(page, '无法连接微信', '暂时无法连接微信服务器，请稍后重试。')
+    expect(await callsSince(0)).toEqual(['authorize snsapi_base', 'access_token'])
   })
 })
 
@@ -64,13 +123,16 @@ test('the same callback arriving twice signs in once and never shows 40163', asy
   })
   await consent(page)
   await expectProfilePage(page)
+  // The consented code's callback, the last one (the silent leg's came first).
   expect(callbackUrl).toMatch(/code=[0-9A-Za-z]{32}&state=[0-9a-f]{64}$/)
+  const before = await exchanges()
+  expect(before).toBe(2)
 
   // WeChat calling back twice, or Back/refresh replaying the callback URL.
   await page.goto(callbackUrl)
   await expectProfilePage(page)
   expect(page.url()).toBe(`${APP_URL}/profile`)
-  expect(await exchanges()).toBe(1)
+  expect(await exchanges()).toBe(before)
 })
 
 test('a state this browser did not issue exchanges nothing and explains', async ({ page }) => {
@@ -92,13 +154,14 @@ test('a tampered state on the way back is refused', async ({ page }) => {
     tampered.searchParams.set('state', 'tampered0000')
     await route.fulfill({ response, json: { redirect: tampered.href } })
   })
-  await consent(page)
+  let before = 0
+  await consent(page, async () => (before = await exchanges()))
   await expectErrorPage(
     page,
     '登录已失效',
     '这次登录不是从本页面发起的，或已超过 10 分钟。为保护你的账号，请重新登录。',
   )
-  expect(await exchanges()).toBe(0)
+  expect(await exchanges()).toBe(before)
 })
 
 test('a snapshot-page user gets guidance and no session', async ({ page }) => {
@@ -159,8 +222,7 @@ for (const [name, fault, title, message] of [
   ],
 ] as const) {
   test(`${name} ends on a clear page`, async ({ page }) => {
-    await emulator.fault(fault)
-    await consent(page)
+    await consent(page, () => emulator.fault(fault))
     await expectErrorPage(page, title, message)
     expect(await page.content()).not.toMatch(/errcode|stack|at \w+ \(/)
   })
