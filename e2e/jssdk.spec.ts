@@ -1,7 +1,9 @@
 import { expect, test, type Page } from '@playwright/test'
 import { APP_URL } from './ports.ts'
-import { emulator, serveAvatarsFromEmulator } from './emulator.ts'
+import { emulator } from './emulator.ts'
+import { forgetSiteUsers } from './site.ts'
 import { expectProfilePage } from './profile.ts'
+import { signInWithConsent } from './sign-in.ts'
 import {
   forgetSiteTicket,
   installWechatBridge,
@@ -16,21 +18,15 @@ const SHARE_APIS = ['updateAppMessageShareData', 'updateTimelineShareData']
 const CARD = { title: '微信授权登录', link: `${APP_URL}/`, imgUrl: `${APP_URL}/share-icon.png` }
 
 test.beforeEach(async ({ page }) => {
-  await emulator.reset()
-  await forgetSiteTicket()
-  await serveAvatarsFromEmulator(page)
+  await Promise.all([emulator.reset(), forgetSiteTicket(), forgetSiteUsers()])
   await installWechatBridge(page)
   page.on('dialog', (dialog) => {
     throw new Error(`unexpected dialog: ${dialog.message()}`)
   })
 })
 
-/** Signs in through the emulator's 允许, landing on the profile. */
-async function signIn(page: Page) {
-  await page.goto('/profile')
-  await page.getByRole('button', { name: '允许' }).click()
-  await expectProfilePage(page)
-}
+/** Signs in through /welcome and the emulator's 允许, landing on the profile. */
+const signIn = (page: Page) => signInWithConsent(page)
 
 /** Opens the shared link, then goes to the profile inside the app (no page load). */
 async function openSharedLinkThenProfile(page: Page, sharesBefore: number) {

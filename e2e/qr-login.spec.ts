@@ -1,8 +1,10 @@
 import { expect, test, type APIResponse } from '@playwright/test'
 import { emulator } from './emulator.ts'
+import { forgetSiteUsers } from './site.ts'
 import { APP_URL } from './ports.ts'
 import { expectProfilePage } from './profile.ts'
 import { ageRequest, desktop, QR_URL, scan, showCode } from './qr.ts'
+import { toConsentSheet } from './sign-in.ts'
 
 /**
  * Signing a computer in through the phone (wechat-behaviour.md §9), with two browsers: a
@@ -14,7 +16,7 @@ async function errorCode(response: APIResponse) {
 }
 
 test.beforeEach(async () => {
-  await emulator.reset()
+  await Promise.all([emulator.reset(), forgetSiteUsers()])
 })
 
 test('a computer signs in by scanning, and the phone signs it out again', async ({
@@ -55,10 +57,10 @@ test('a computer signs in by scanning, and the phone signs it out again', async 
   await computer.reload()
   await expectProfilePage(computer, '微信用户小明')
 
-  // 退出该设备 on the phone ends the computer's.
+  // 退出该设备 on the phone ends the computer's. The site knows the phone's user by now: the
+  // sign-in is silent.
   await emulator.nextUser('normal')
   await phone.goto('/profile')
-  await phone.getByRole('button', { name: '允许' }).click()
   await expectProfilePage(phone, '微信用户小明')
   await phone.getByRole('button', { name: '退出该设备' }).click()
   await expect(phone.getByTestId('computers')).toHaveCount(0)
@@ -102,7 +104,7 @@ test('an expired code says so on both sides and offers a new one', async ({
   await expect(computer.getByRole('button', { name: '刷新二维码' })).toBeVisible()
 
   await emulator.nextUser('normal')
-  await phone.goto(url)
+  await toConsentSheet(phone, url)
   await phone.getByRole('button', { name: '允许' }).click()
   await expect(phone.getByRole('heading', { name: '二维码已失效' })).toBeVisible()
   await expect(phone.getByRole('button', { name: '确认登录' })).toHaveCount(0)

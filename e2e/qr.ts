@@ -8,6 +8,7 @@ import {
 } from '@playwright/test'
 import { emulator } from './emulator.ts'
 import { APP_URL } from './ports.ts'
+import { toConsentSheet } from './sign-in.ts'
 
 /** A computer's Chrome, which WeChat's authorize page would refuse. */
 export const DESKTOP_CHROME =
@@ -43,11 +44,15 @@ export async function showCode(
   return { url, id: id! }
 }
 
-/** The phone opens the code, signs in through the emulator's consent sheet, and is asked. */
+/**
+ * The phone opens the code as someone new: silently first, then /welcome, 使用微信头像昵称 and
+ * the emulator's consent sheet; back on the code, it is asked.
+ */
 export async function scan(phone: Page, url: string) {
   await emulator.nextUser('normal')
-  await phone.goto(url)
+  await toConsentSheet(phone, url)
   await phone.getByRole('button', { name: '允许' }).click()
+  await expect(phone).toHaveURL(url)
   await expect(phone.getByRole('heading', { name: '确认电脑登录' })).toBeVisible()
 }
 

@@ -1,11 +1,12 @@
 import { expect, test } from '@playwright/test'
 import { APP_URL } from './ports.ts'
-import { emulator, serveAvatarsFromEmulator } from './emulator.ts'
+import { emulator } from './emulator.ts'
+import { forgetSiteUsers } from './site.ts'
 import { expectProfilePage } from './profile.ts'
+import { toConsentSheet } from './sign-in.ts'
 
-test.beforeEach(async ({ page }) => {
-  await emulator.reset()
-  await serveAvatarsFromEmulator(page)
+test.beforeEach(async () => {
+  await Promise.all([emulator.reset(), forgetSiteUsers()])
 })
 
 test('pages carry the security headers and the app works under them', async ({ page }) => {
@@ -17,7 +18,9 @@ test('pages carry the security headers and the app works under them', async ({ p
   const headers = response?.headers() ?? {}
   expect(headers['content-security-policy']).toContain("script-src 'self'")
   expect(headers['content-security-policy']).toContain("frame-ancestors 'none'")
-  expect(headers['content-security-policy']).toContain("img-src 'self' data: https://*.qlogo.cn")
+  // Avatars are the site's copies: no WeChat host may serve an image.
+  expect(headers['content-security-policy']).toMatch(/(^|;\s*)img-src 'self' data:(;|$)/)
+  expect(headers['content-security-policy']).not.toContain('qlogo')
   expect(headers['x-content-type-options']).toBe('nosniff')
   expect(headers['referrer-policy']).toBe('strict-origin-when-cross-origin')
   expect(headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains')
@@ -27,6 +30,7 @@ test('pages carry the security headers and the app works under them', async ({ p
   await page.getByRole('button', { name: '允许' }).click()
   await expectProfilePage(page)
   const avatar = page.locator('img.avatar')
+  await expect(avatar).toHaveAttribute('src', /^\/api\/avatar\//)
   await expect(avatar).toHaveJSProperty('complete', true)
   expect(await avatar.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0)
   expect(violations).toEqual([])
@@ -45,7 +49,7 @@ test('a nickname full of HTML and script renders as inert text', async ({ page }
     await dialog.dismiss()
   })
   await emulator.nextUser('html')
-  await page.goto('/profile')
+  await toConsentSheet(page)
   await page.getByRole('button', { name: '允许' }).click()
   await expectProfilePage(page, html!.nickname)
   await expect(page.locator('[data-testid=nickname] *')).toHaveCount(0)
