@@ -1,6 +1,11 @@
 import { gzipSync } from 'node:zlib'
-import type { Browser, Page, Response } from '@playwright/test'
-import { consentAndHoldCallback, disableCache, newWechatContext } from './browser.ts'
+import type { Browser, Page, Request, Response } from '@playwright/test'
+import {
+  consentAndHoldCallback,
+  disableCache,
+  emulatorControl,
+  newWechatContext,
+} from './browser.ts'
 import { APP_URL, EMULATOR_URL, FLOOR_BASE } from './paths.ts'
 
 export interface Asset {
@@ -21,6 +26,10 @@ export const JSSDK_CHUNK = /^\/assets\/(?:share|sdk|_commonjsHelpers)-[\w-]+\.js
 
 /** The request for the share card's signature, not part of the sign-in either. */
 const JSSDK_CONFIG = `${APP_URL}/api/wechat/jssdk-config`
+/** The site's copy of an avatar, an image the profile shows: not part of the sign-in. */
+const AVATAR = `${APP_URL}/api/avatar/`
+/** WeChat's authorize page: one visit per redirect to WeChat. */
+const AUTHORIZE = `${EMULATOR_URL}/connect/oauth2/authorize?`
 
 export type Route = '/' | '/profile (signed in)' | '/auth/callback'
 
@@ -33,13 +42,29 @@ export interface PageBytes {
   signIn: number
 }
 
-export interface RoundTrips {
+/** The app's round trips during one sign-in; requests as `METHOD url → status`. */
+export interface SignInTrips {
+  /** `/api/*` requests before the first request to WeChat. */
   apiBeforeWechat: string[]
-  apiCallbackToProfile: string[]
+  /** Page loads of WeChat's authorize page, as `scope`. */
+  authorize: string[]
+  /** `/api/*` requests from the first visit to WeChat to the profile on screen. */
+  api: string[]
+  /** The calls the site made to WeChat's API (the emulator's counts before and after). */
+  wechatCalls: { accessToken: number; userinfo: number; refreshToken: number }
+}
+
+export interface RoundTrips {
+  /** First sign-in: 微信授权登录 on the home page, base → 422 → userinfo → 允许 → profile. */
+  first: SignInTrips
+  /** The same person in a new browser (no cookie, no storage) opening /profile. */
+  returning: SignInTrips
   apiOnReload: string[]
   wechatOnReload: string[]
   /** The share card's signature requests on that reload. */
   jssdkOnReload: string[]
+  /** The avatar's requests on that reload. */
+  avatarOnReload: string[]
 }
 
 /** Collects the JS and CSS the page loads until `stop()` is called. */
@@ -66,16 +91,67 @@ function collectAssets(page: Page): { stop: (route: Route) => Promise<PageBytes>
   }
 }
 
-/** Every request the page makes from now on, as `METHOD url`. */
-function recordRequests(page: Page): string[] {
-  const log: string[] = []
-  page.on('request', (request) => log.push(`${request.method()} ${request.url()}`))
+interface Logged {
+  method: string
+  url: string
+  /** A page load of the tab (not a fetch, not an image). */
+  navigation: boolean
+  status?: number
+}
+
+/** Every request the page makes from now on, with its answer's status once known. */
+function recordRequests(page: Page): Logged[] {
+  const log: Logged[] = []
+  const entries = new Map<Request, Logged>()
+  page.on('request', (request) => {
+    const entry = {
+      method: request.method(),
+      url: request.url(),
+      navigation: request.isNavigationRequest() && request.frame() === page.mainFrame(),
+    }
+    entries.set(request, entry)
+    log.push(entry)
+  })
+  page.on('response', (response) => {
+    const entry = entries.get(response.request())
+    if (entry) entry.status = response.status()
+  })
   return log
 }
 
-const isJssdk = (request: string) => request.endsWith(` ${JSSDK_CONFIG}`)
-const isApi = (request: string) => request.includes(` ${APP_URL}/api/`) && !isJssdk(request)
-const isWechat = (request: string) => request.includes(` ${EMULATOR_URL}/`)
+const show = (r: Logged) => `${r.method} ${r.url}${r.status ? ` → ${r.status}` : ''}`
+const isJssdk = (r: Logged) => r.url === JSSDK_CONFIG
+const isAvatar = (r: Logged) => r.url.startsWith(AVATAR)
+const isApi = (r: Logged) => r.url.startsWith(`${APP_URL}/api/`) && !isJssdk(r) && !isAvatar(r)
+const isWechat = (r: Logged) => r.url.startsWith(`${EMULATOR_URL}/`)
+const isAuthorize = (r: Logged) => r.navigation && r.url.startsWith(AUTHORIZE)
+
+/** The site's calls to WeChat's API while `run` runs, from the emulator's counts. */
+async function wechatCallsDuring(run: () => Promise<void>): Promise<SignInTrips['wechatCalls']> {
+  const before = await emulatorControl.counts()
+  await run()
+  const after = await emulatorControl.counts()
+  const delta = (endpoint: string) => (after[endpoint] ?? 0) - (before[endpoint] ?? 0)
+  return {
+    accessToken: delta('access_token'),
+    userinfo: delta('userinfo'),
+    refreshToken: delta('refresh_token'),
+  }
+}
+
+/** The round trips of a sign-in whose requests are `log`, the profile on screen at its end. */
+function tripsOf(log: Logged[], wechatCalls: SignInTrips['wechatCalls']): SignInTrips {
+  const toWechat = log.findIndex(isWechat)
+  if (toWechat < 0) throw new Error('the sign-in never went to WeChat')
+  return {
+    apiBeforeWechat: log.slice(0, toWechat).filter(isApi).map(show),
+    authorize: log
+      .filter(isAuthorize)
+      .map((r) => new URL(r.url).searchParams.get('scope') ?? '(no scope)'),
+    api: log.slice(toWechat).filter(isApi).map(show),
+    wechatCalls,
+  }
+}
 
 /** Loads `path` and waits until the page shows `ready`, then until the network is quiet. */
 async function load(page: Page, path: string, ready: 'nickname' | 'heading'): Promise<void> {
@@ -88,9 +164,11 @@ async function load(page: Page, path: string, ready: 'nickname' | 'heading'): Pr
 
 /**
  * The JS and CSS of three page loads of a site (the app at `/`, the floor app at /floor/):
- * the home page in a fresh context; then, in another, a real sign-in started by the site's
- * /profile and consented on the emulator, landing on the site's callback, and a second load of /profile signed in. The
- * requests of the app's sign-in are the round-trip figures.
+ * the home page in a fresh context; then, in another, a real first sign-in (the app's started
+ * by 微信授权登录 on its home page, the floor's by its /profile), consented on the emulator,
+ * landing on the site's callback, and a second load of /profile signed in. The requests of
+ * the app's sign-in are the round-trip figures; then, for the app, the same person in a new
+ * context (no cookie, no storage) opens /profile: the returning person's round trips.
  */
 export async function measureJourney(
   browser: Browser,
@@ -108,38 +186,56 @@ export async function measureJourney(
     await fresh.close()
   }
 
+  let first: SignInTrips
+  let rest: Omit<RoundTrips, 'first' | 'returning'>
   const context = await newWechatContext(browser)
   try {
     const page = await context.newPage()
     await disableCache(page)
     const log = recordRequests(page)
-    const callback = await consentAndHoldCallback(page, `${base}/profile`)
-    const toWechat = log.findIndex(isWechat)
-    const apiBeforeWechat = log.slice(0, toWechat).filter(isApi)
-
-    let at = log.length
-    let collector = collectAssets(page)
-    await page.goto(callback.href)
-    await page.getByTestId('nickname').waitFor()
-    const apiCallbackToProfile = log.slice(at).filter(isApi)
+    let collector: ReturnType<typeof collectAssets> | undefined
+    const wechatCalls = await wechatCallsDuring(async () => {
+      const callback = await consentAndHoldCallback(
+        page,
+        base === '' ? { tap: true } : { path: `${base}/profile` },
+      )
+      collector = collectAssets(page)
+      await page.goto(callback.href)
+      await page.getByTestId('nickname').waitFor()
+    })
+    first = tripsOf(log, wechatCalls)
     await page.waitForLoadState('networkidle')
-    bytes.push(await collector.stop('/auth/callback'))
+    bytes.push(await collector!.stop('/auth/callback'))
 
-    at = log.length
-    collector = collectAssets(page)
+    const at = log.length
+    const reloadCollector = collectAssets(page)
     await load(page, `${base}/profile`, 'nickname')
-    bytes.push(await collector.stop('/profile (signed in)'))
+    bytes.push(await reloadCollector.stop('/profile (signed in)'))
     const reload = log.slice(at)
-
-    const roundTrips = {
-      apiBeforeWechat,
-      apiCallbackToProfile,
-      apiOnReload: reload.filter(isApi),
-      wechatOnReload: reload.filter(isWechat),
-      jssdkOnReload: reload.filter(isJssdk),
+    rest = {
+      apiOnReload: reload.filter(isApi).map(show),
+      wechatOnReload: reload.filter(isWechat).map(show),
+      jssdkOnReload: reload.filter(isJssdk).map(show),
+      avatarOnReload: reload.filter(isAvatar).map(show),
     }
-    return { bytes, roundTrips }
   } finally {
     await context.close()
+  }
+
+  // The same person (the emulator's same test user) in a new browser: no cookie, no
+  // storage. The site knows them now, and snsapi_base never shows a page.
+  const again = await newWechatContext(browser)
+  try {
+    const page = await again.newPage()
+    await disableCache(page)
+    const log = recordRequests(page)
+    const wechatCalls = await wechatCallsDuring(async () => {
+      await page.goto(`${base}/profile`)
+      await page.getByTestId('nickname').waitFor()
+    })
+    const returning = tripsOf(log, wechatCalls)
+    return { bytes, roundTrips: { first, returning, ...rest } }
+  } finally {
+    await again.close()
   }
 }

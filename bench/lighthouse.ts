@@ -8,6 +8,7 @@ import { chromium } from '@playwright/test'
 import lighthouse from 'lighthouse'
 import { CHROMIUM_ARGS, CHROMIUM_EXECUTABLE } from '../e2e/chromium.ts'
 import { WECHAT_ANDROID_UA } from '../playwright.config.ts'
+import { SIGN_IN_TAP } from './browser.ts'
 import { APP_URL, EMULATOR_URL, FLOOR_BASE, RESULTS_DIR } from './paths.ts'
 import { startProcess, stopProcess, type Started } from './servers.ts'
 import { median } from './stats.ts'
@@ -114,9 +115,15 @@ async function signIn(port: number): Promise<void> {
     const context = browser.contexts()[0]
     if (!context) throw new Error('no default context')
     const page = await context.newPage()
-    await page.goto(`${APP_URL}/profile`)
-    await page.getByRole('button', { name: '允许' }).click()
-    await page.getByTestId('openid').waitFor()
+    // 微信授权登录, as a person signs in: silently if the site knows the test user from an
+    // earlier phase, through the consent sheet (or WeChat's remembered consent) if not.
+    await page.goto(`${APP_URL}/`)
+    await page.getByRole('link', { name: SIGN_IN_TAP }).click()
+    const allow = page.getByRole('button', { name: '允许' })
+    const openid = page.getByTestId('openid')
+    await allow.or(openid).first().waitFor()
+    if (await allow.isVisible()) await allow.click()
+    await openid.waitFor()
     await page.close()
   } finally {
     await browser.close()

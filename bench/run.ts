@@ -4,10 +4,16 @@ import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { launchChromium } from './browser.ts'
-import { measureCallbackTimes, SIDES, type CallbackTimes } from './callback-time.ts'
+import { measureCallbackTimes, SIDES, type CallbackTimes, type Samples } from './callback-time.ts'
 import { measureImports, type ImportTimes } from './functions.ts'
 import { COLD, measureJssdk, WARM, type JssdkResults } from './jssdk.ts'
-import { JSSDK_CHUNK, measureJourney, type PageBytes, type RoundTrips } from './journey.ts'
+import {
+  JSSDK_CHUNK,
+  measureJourney,
+  type PageBytes,
+  type RoundTrips,
+  type SignInTrips,
+} from './journey.ts'
 import { measureLighthouse, type Category, type LighthousePage } from './lighthouse.ts'
 import {
   APP_PORT,
@@ -103,11 +109,80 @@ function figuresOf(m: Measurements): Figure[] {
   const count = (name: string, requests: string[], budget: string, pass: boolean) =>
     figure('Round trips', name, 'requests', requests.length, { budget, pass })
   if (rt) {
-    const before = rt.apiBeforeWechat
-    const callback = rt.apiCallbackToProfile
+    const { first, returning } = rt
+    const calls = (trips: SignInTrips) => {
+      const { accessToken, userinfo, refreshToken } = trips.wechatCalls
+      return { total: accessToken + userinfo + refreshToken, accessToken, userinfo }
+    }
+    const firstCalls = calls(first)
+    const returningCalls = calls(returning)
+    const scopes = (trips: SignInTrips) => trips.authorize.join(', ') || 'none'
+    const FIRST = 'first sign-in (微信授权登录)'
+    const RETURNING = 'returning, no cookie (/profile)'
     figures.push(
-      count('API requests before the redirect to WeChat', before, '= 0', before.length === 0),
-      count('API requests, callback → profile on screen', callback, '= 1', callback.length === 1),
+      count(
+        `${FIRST}: API requests before the redirect to WeChat`,
+        first.apiBeforeWechat,
+        '= 0',
+        first.apiBeforeWechat.length === 0,
+      ),
+      figure(
+        'Round trips',
+        `${FIRST}: redirects to WeChat (${scopes(first)})`,
+        'requests',
+        first.authorize.length,
+        {
+          budget: '= 2 (snsapi_base, snsapi_userinfo)',
+          pass: scopes(first) === 'snsapi_base, snsapi_userinfo',
+        },
+      ),
+      count(
+        `${FIRST}: API requests, first redirect → profile on screen`,
+        first.api,
+        '= 2 (422 profile_required, 200)',
+        first.api.length === 2 &&
+          first.api[0]!.endsWith(' → 422') &&
+          first.api[1]!.endsWith(' → 200'),
+      ),
+      figure(
+        'Round trips',
+        `${FIRST}: WeChat calls (${firstCalls.accessToken} access_token, ${firstCalls.userinfo} userinfo)`,
+        'calls',
+        firstCalls.total,
+        {
+          budget: '= 3 (2 access_token, 1 userinfo)',
+          pass: firstCalls.accessToken === 2 && firstCalls.userinfo === 1 && firstCalls.total === 3,
+        },
+      ),
+      count(
+        `${RETURNING}: API requests before the redirect to WeChat`,
+        returning.apiBeforeWechat,
+        '= 0',
+        returning.apiBeforeWechat.length === 0,
+      ),
+      figure(
+        'Round trips',
+        `${RETURNING}: redirects to WeChat (${scopes(returning)})`,
+        'requests',
+        returning.authorize.length,
+        { budget: '= 1 (snsapi_base)', pass: scopes(returning) === 'snsapi_base' },
+      ),
+      count(
+        `${RETURNING}: API requests, redirect → profile on screen`,
+        returning.api,
+        '= 1 (200)',
+        returning.api.length === 1 && returning.api[0]!.endsWith(' → 200'),
+      ),
+      figure(
+        'Round trips',
+        `${RETURNING}: WeChat calls (${returningCalls.accessToken} access_token, ${returningCalls.userinfo} userinfo)`,
+        'calls',
+        returningCalls.total,
+        {
+          budget: '= 1 (access_token)',
+          pass: returningCalls.accessToken === 1 && returningCalls.total === 1,
+        },
+      ),
     )
   }
   for (const s of m.server?.scopes ?? []) {
@@ -137,12 +212,20 @@ function figuresOf(m: Measurements): Figure[] {
         'requests',
         rt.jssdkOnReload.length,
       ),
+      figure(
+        'Round trips',
+        'avatar requests (GET /api/avatar/…), reload of signed-in /profile',
+        'requests',
+        rt.avatarOnReload.length,
+      ),
     )
   }
 
   if (m.time) {
-    const { app, floor: reference, limit } = m.time
+    const { app, floor: reference, limit, journeys } = m.time
     const name = `callback → nickname on screen, median of ${app.samples.length}`
+    const { first, returning } = journeys
+    const firstName = `first sign-in: 微信授权登录 → profile, without the time on the consent sheet, median of ${first.samples.length}`
     figures.push(
       figure('Time to profile', name, 'ms', app.median, {
         reference: { ...floor, value: reference.median },
@@ -154,6 +237,26 @@ function figuresOf(m: Measurements): Figure[] {
         `physical limit: one script, one POST (${name})`,
         'ms',
         limit.median,
+      ),
+      figure('Time to profile', firstName, 'ms', first.median),
+      figure(
+        'Time to profile',
+        `  of which 微信授权登录 → consent sheet's 允许 on screen (snsapi_base, 422, snsapi_userinfo)`,
+        'ms',
+        first.tapToSheet.median,
+      ),
+      figure(
+        'Time to profile',
+        `  of which 允许 → profile on screen`,
+        'ms',
+        first.allowToProfile.median,
+      ),
+      figure(
+        'Time to profile',
+        `returning, no cookie: /profile navigation start → profile on screen, median of ${returning.samples.length}`,
+        'ms',
+        returning.median,
+        { reference: { name: 'first sign-in', value: first.median } },
       ),
     )
   }
@@ -268,7 +371,14 @@ function details(m: Measurements): string[] {
       '',
       '### Round trips: the requests counted',
       '',
-      ...Object.entries(m.bytes.roundTrips).map(([k, v]) => `- ${k}: ${v.join(', ') || 'none'}`),
+      ...Object.entries(m.bytes.roundTrips).flatMap(([k, v]) =>
+        Array.isArray(v)
+          ? [`- ${k}: ${v.join(', ') || 'none'}`]
+          : Object.entries(v as SignInTrips).map(
+              ([part, list]) =>
+                `- ${k}, ${part}: ${Array.isArray(list) ? list.join(', ') || 'none' : JSON.stringify(list)}`,
+            ),
+      ),
       '',
     )
   }
@@ -278,11 +388,15 @@ function details(m: Measurements): string[] {
       '',
       table(
         ['side', 'median', 'samples (ms)'],
-        SIDES.map((side) => [
-          side,
-          ms(m.time![side].median),
-          m.time![side].samples.map(Math.round).join(', '),
-        ]),
+        (
+          [
+            ...SIDES.map((side) => [side, m.time![side]]),
+            ['app, first sign-in (tap → 允许 + 允许 → profile)', m.time.journeys.first],
+            ['  tap → 允许 on screen', m.time.journeys.first.tapToSheet],
+            ['  允许 → profile', m.time.journeys.first.allowToProfile],
+            ['app, returning without a cookie', m.time.journeys.returning],
+          ] as [string, Samples][]
+        ).map(([side, s]) => [side, ms(s.median), s.samples.map(Math.round).join(', ')]),
       ),
       '',
     )

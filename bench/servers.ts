@@ -142,10 +142,30 @@ export async function copySite(): Promise<string> {
   await cp(join(BENCH_DIR, 'limit'), join(site, 'public', 'limit'), { recursive: true })
   // The floor's own history fallback; _redirects goes before netlify.toml's `/*`.
   await writeFile(join(site, '_redirects'), `${FLOOR_BASE}/*  ${FLOOR_BASE}/index.html  200\n`)
+  servedSite = site
   return site
 }
 
+/** The copy `netlify serve` is serving, for `forgetSiteUsers`. */
+let servedSite: string | undefined
+
+/**
+ * Makes the site forget every person: the `users` and `avatars` stores of the copy's local
+ * Blobs (`.netlify/blobs-serve`, files read at each request) are deleted. The next sign-in
+ * of any test user is then a first one: a silent code answers 422 `profile_required`.
+ */
+export async function forgetSiteUsers(): Promise<void> {
+  if (!servedSite) throw new Error('no site is being served')
+  for (const kind of ['entries', 'metadata']) {
+    for (const store of ['site:users', 'site:avatars']) {
+      const dir = join(servedSite, '.netlify', 'blobs-serve', kind, 'unlinked', store)
+      await rm(dir, { recursive: true, force: true })
+    }
+  }
+}
+
 export async function removeSite(site: string): Promise<void> {
+  if (site === servedSite) servedSite = undefined
   if (site.startsWith(join(tmpdir(), 'wx-bench-site-'))) {
     await rm(site, { recursive: true, force: true })
   }
