@@ -1,8 +1,10 @@
 import { fileURLToPath } from 'node:url'
 import { expect, test, type Page } from '@playwright/test'
-import { emulator, serveAvatarsFromEmulator } from './emulator.ts'
+import { emulator } from './emulator.ts'
+import { forgetSiteUsers } from './site.ts'
 import { expectProfilePage } from './profile.ts'
 import { ageRequest, desktop, scan, showCode } from './qr.ts'
+import { toConsentSheet, WELCOME } from './sign-in.ts'
 
 /** The README's pictures: every state on a phone, light and dark, each checked for what it says. */
 const SCREENSHOTS = fileURLToPath(new URL('../docs/screenshots/', import.meta.url))
@@ -32,9 +34,8 @@ async function expectAvatarLoaded(page: Page) {
   expect(await avatar.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0)
 }
 
-test.beforeEach(async ({ page }) => {
-  await emulator.reset()
-  await serveAvatarsFromEmulator(page)
+test.beforeEach(async () => {
+  await Promise.all([emulator.reset(), forgetSiteUsers()])
 })
 
 // The emulator's consent sheet has no dark style, so it is photographed once.
@@ -57,20 +58,29 @@ for (const scheme of ['light', 'dark'] as const) {
       await snap(page, `home-${scheme}`)
     })
 
-    test('consent, signing in, and the profile', async ({ page }) => {
+    test('welcome, consent, signing in, and the profile', async ({ page }) => {
       const emoji = (await users()).find((user) => user.id === 'emoji')
       await emulator.nextUser('emoji')
-      // The code exchange waits until the signing-in page has been photographed.
+
+      // Someone new, back from the silent leg: what the profile is for, and the tap.
+      await page.goto('/profile')
+      await expect(page.getByRole('heading', { name: WELCOME })).toBeVisible()
+      await expect(page.getByRole('button', { name: WELCOME })).toBeVisible()
+      await expect(page.getByRole('link', { name: '暂不使用' })).toBeVisible()
+      await expect(page).toHaveTitle(WELCOME)
+      await snap(page, `welcome-${scheme}`)
+
+      await page.getByRole('button', { name: WELCOME }).click()
+      await expect(page.getByRole('button', { name: '允许' })).toBeVisible()
+      await snap(page, CONSENT[scheme])
+
+      // The consented code's exchange waits until the signing-in page has been photographed.
       let release = () => {}
       const held = new Promise<void>((resolve) => (release = resolve))
       await page.route('**/api/auth/wechat', async (route) => {
         await held
         await route.continue()
       })
-
-      await page.goto('/profile')
-      await expect(page.getByRole('button', { name: '允许' })).toBeVisible()
-      await snap(page, CONSENT[scheme])
 
       await page.getByRole('button', { name: '允许' }).click()
       await expect(page.getByRole('heading', { name: '正在登录…' })).toBeVisible()
@@ -86,7 +96,7 @@ for (const scheme of ['light', 'dark'] as const) {
     })
 
     test('declined', async ({ page }) => {
-      await page.goto('/profile')
+      await toConsentSheet(page)
       await page.getByRole('button', { name: '拒绝' }).click()
       await expect(page.getByRole('heading', { name: '你已拒绝授权' })).toBeVisible()
       await expect(page.getByRole('button', { name: '重新登录' })).toBeVisible()
@@ -96,8 +106,8 @@ for (const scheme of ['light', 'dark'] as const) {
     })
 
     test('a service error', async ({ page }) => {
+      await toConsentSheet(page)
       await emulator.fault({ endpoint: 'access_token', errcode: 40125 })
-      await page.goto('/profile')
       await page.getByRole('button', { name: '允许' }).click()
       await expect(page.getByRole('heading', { name: '服务配置有误' })).toBeVisible()
       await expect(page.getByTestId('error-message')).toHaveText(
