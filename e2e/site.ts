@@ -17,6 +17,11 @@ export async function forgetSiteUsers(): Promise<void> {
   await Promise.all(storeDirs('users').map((dir) => rm(dir, { recursive: true, force: true })))
 }
 
+/** The site forgets its copies of avatars (the `avatars` store). */
+export async function forgetSiteAvatars(): Promise<void> {
+  await Promise.all(storeDirs('avatars').map((dir) => rm(dir, { recursive: true, force: true })))
+}
+
 /** Whether the site keeps a copy of the avatar at `url` (avatars.ts keys it by its SHA-256). */
 export async function siteHasAvatarCopy(url: string): Promise<boolean> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(url))
