@@ -166,7 +166,8 @@ test('a tampered state on the way back is refused', async ({ page }) => {
 
 test('a snapshot-page user gets guidance and no session', async ({ page }) => {
   await emulator.nextUser('snapshot')
-  await page.goto('/profile')
+  await page.goto('/')
+  await page.getByRole('link', { name: '微信授权登录' }).click()
   await expectErrorPage(
     page,
     '请使用完整服务',

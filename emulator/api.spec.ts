@@ -100,6 +100,14 @@ describe('/sns/oauth2/access_token', () => {
     expect(normal.body).not.toHaveProperty('is_snapshotuser')
   })
 
+  it('gives the snapshot user no virtual identity on snsapi_base (§7: no snapshot for base)', async () => {
+    const code = await obtainCode(emulator, { user: 'snapshot', scope: 'snsapi_base' })
+    const answer = await exchange(emulator, code)
+
+    expect(answer.body).toMatchObject({ scope: 'snsapi_base', openid: openidOf('snapshot') })
+    expect(answer.body).not.toHaveProperty('is_snapshotuser')
+  })
+
   it('gives each user a stable openid, different from every other user', async () => {
     const first = await tokensFor('emoji')
     const again = await tokensFor('emoji', 'snsapi_base')

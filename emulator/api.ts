@@ -77,7 +77,9 @@ export function exchangeCode(state: EmulatorState, query: Query): ApiAnswer {
   return {
     body: {
       ...tokenBody(grant, state.fixed.accessTokenTtlS),
-      ...(grant.user.snapshot ? { is_snapshotuser: 1 } : {}),
+      // Snapshot mode punishes snsapi_userinfo asked on opening; no source shows it for
+      // snsapi_base (wechat-behaviour.md §7), so a silent request gets no virtual identity.
+      ...(grant.user.snapshot && grant.scope === 'snsapi_userinfo' ? { is_snapshotuser: 1 } : {}),
       ...(grant.user.unionid !== null && unionidGiven(state, grant)
         ? { unionid: grant.user.unionid }
         : {}),

@@ -86,7 +86,8 @@ export const TEST_USERS: readonly TestUser[] = [
     unionid: unionidFor('snapshot'),
     snapshot: true,
     followed: true,
-    purpose: 'the Moments snapshot page: no consent, is_snapshotuser 1, userinfo gives 48001',
+    purpose:
+      'the Moments snapshot page: snsapi_userinfo skips consent, is_snapshotuser 1, userinfo gives 48001 (snsapi_base: no snapshot)',
   },
   {
     id: 'html',
