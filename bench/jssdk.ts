@@ -1,11 +1,6 @@
 import { createHash } from 'node:crypto'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
-import { createEmulator, type Emulator } from '../emulator/server.ts'
-import type { BlobsLocation } from '../netlify/lib/stores.ts'
-import { emulatorEnv } from '../scripts/emulator-env.ts'
+import type { Emulator } from '../emulator/server.ts'
 import {
   send,
   signer,
@@ -17,7 +12,7 @@ import {
   type Side,
 } from './jssdk-instance.ts'
 import { APP_URL } from './paths.ts'
-import { startBlobsProcess, stopProcess, type Started } from './servers.ts'
+import { withBackends } from './servers.ts'
 import { median, percentile } from './stats.ts'
 
 /** From cold: this many signatures over this many instances, each `concurrency` at a time. */
@@ -151,16 +146,7 @@ async function measureCold(emulator: Emulator, data: InstanceData): Promise<Cold
  * then warm in this process, `repetitions` times with the side going first alternating.
  */
 export async function measureJssdk(repetitions: number): Promise<JssdkResults> {
-  const emulator = await createEmulator({ port: 0, quiet: true })
-  const blobsDir = await mkdtemp(join(tmpdir(), 'wx-bench-blobs-'))
-  let blobs: Started | undefined
-  try {
-    const token = 'bench-token'
-    const server = await startBlobsProcess(blobsDir, token)
-    blobs = server.proc
-    const url = `http://127.0.0.1:${server.port}`
-    const location: BlobsLocation = { siteID: 'bench', token, edgeURL: url, uncachedEdgeURL: url }
-    const vars: Record<string, string> = emulatorEnv(emulator.url)
+  return withBackends(async ({ emulator, location, vars }) => {
     const data = (side: Side): InstanceData => ({ side, vars, location })
 
     const cold: ColdRun[] = []
@@ -194,9 +180,5 @@ export async function measureJssdk(repetitions: number): Promise<JssdkResults> {
       SIDES.map((side) => [side, { p50: of(side, 'p50'), p99: of(side, 'p99') }]),
     ) as JssdkResults['medians']
     return { cold, warm, medians }
-  } finally {
-    await emulator.close()
-    if (blobs) await stopProcess(blobs)
-    await rm(blobsDir, { recursive: true, force: true })
-  }
+  })
 }

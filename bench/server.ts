@@ -1,18 +1,14 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { getStore } from '@netlify/blobs'
 import OAuth from 'wechat-oauth'
 import { stateForVerifier } from '../contract/index.ts'
 import { openidFor } from '../emulator/ids.ts'
-import { createEmulator, type Emulator } from '../emulator/server.ts'
+import type { Emulator } from '../emulator/server.ts'
 import { obtainCode } from '../emulator/test-support/index.ts'
 import type { TestUserId } from '../emulator/users.ts'
 import { handleWechatLogin, type HandlerEnv } from '../netlify/lib/handlers.ts'
 import { blobStores, type BlobsLocation } from '../netlify/lib/stores.ts'
-import { emulatorEnv } from '../scripts/emulator-env.ts'
 import { APP_URL } from './paths.ts'
-import { startBlobsProcess, stopProcess, type Started } from './servers.ts'
+import { withBackends } from './servers.ts'
 import { median, percentile } from './stats.ts'
 
 export const LEVELS = [1, 10, 50] as const
@@ -214,17 +210,7 @@ async function checkScopes(emulator: Emulator, env: HandlerEnv): Promise<ScopeCh
  * flipped every time); then the hold figure, ours alone.
  */
 export async function measureServer(repetitions: number): Promise<ServerResults> {
-  const emulator = await createEmulator({ port: 0, quiet: true })
-  const blobsDir = await mkdtemp(join(tmpdir(), 'wx-bench-blobs-'))
-  let blobs: Started | undefined
-  try {
-    const token = 'bench-token'
-    const server = await startBlobsProcess(blobsDir, token)
-    blobs = server.proc
-    const url = `http://127.0.0.1:${server.port}`
-    // How Netlify connects functions to Blobs: edge URLs, one request a call.
-    const location: BlobsLocation = { siteID: 'bench', token, edgeURL: url, uncachedEdgeURL: url }
-    const vars: Record<string, string> = emulatorEnv(emulator.url)
+  return withBackends(async ({ emulator, location, vars }) => {
     const env: HandlerEnv = { env: (name) => vars[name], stores: blobStores(location) }
     const logins: Record<Impl, Login> = {
       ours: ourLogin(env),
@@ -263,9 +249,5 @@ export async function measureServer(repetitions: number): Promise<ServerResults>
     const held = await runLevel(logins.ours, grants, HOLD.concurrency, HOLD.ms)
     const hold: LevelRun = { impl: 'ours', concurrency: HOLD.concurrency, repetition: 0, ...held }
     return { runs, levels, hold, scopes }
-  } finally {
-    await emulator.close()
-    if (blobs) await stopProcess(blobs)
-    await rm(blobsDir, { recursive: true, force: true })
-  }
+  })
 }

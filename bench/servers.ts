@@ -7,6 +7,8 @@ import { join, relative, sep } from 'node:path'
 import { promisify } from 'node:util'
 import { createGzip } from 'node:zlib'
 import { build } from 'vite'
+import { createEmulator, type Emulator } from '../emulator/server.ts'
+import type { BlobsLocation } from '../netlify/lib/stores.ts'
 import { emulatorEnv } from '../scripts/emulator-env.ts'
 import { BENCH_DIR, EMULATOR_URL, FLOOR_BASE, PROJECT_DIR, RESULTS_DIR } from './paths.ts'
 
@@ -222,6 +224,37 @@ export async function startBlobsProcess(
     proc.child.once('exit', (code) => fail(new Error(`blobs server exited with ${code}`)))
   })
   return { proc, port }
+}
+
+/** What the server-side phases measure against. */
+export interface Backends {
+  emulator: Emulator
+  /** How Netlify connects functions to Blobs: edge URLs, one request a call. */
+  location: BlobsLocation
+  /** The functions' environment, pointed at the emulator. */
+  vars: Record<string, string>
+}
+
+/**
+ * An in-process emulator and a local Blobs server in its own process (startBlobsProcess), for
+ * the length of `run`; both are stopped, and the Blobs directory removed, after it.
+ */
+export async function withBackends<T>(run: (backends: Backends) => Promise<T>): Promise<T> {
+  const emulator = await createEmulator({ port: 0, quiet: true })
+  const blobsDir = await mkdtemp(join(tmpdir(), 'wx-bench-blobs-'))
+  let blobs: Started | undefined
+  try {
+    const token = 'bench-token'
+    const server = await startBlobsProcess(blobsDir, token)
+    blobs = server.proc
+    const url = `http://127.0.0.1:${server.port}`
+    const location: BlobsLocation = { siteID: 'bench', token, edgeURL: url, uncachedEdgeURL: url }
+    return await run({ emulator, location, vars: emulatorEnv(emulator.url) })
+  } finally {
+    await emulator.close()
+    if (blobs) await stopProcess(blobs)
+    await rm(blobsDir, { recursive: true, force: true })
+  }
 }
 
 /** Hop-by-hop headers, which a proxy does not pass on. */
