@@ -205,9 +205,15 @@ describe('POST /api/auth/wechat with silent', () => {
     expect(await later.json()).toEqual({ user: { ...profile, unionid }, device: 'phone' })
   })
 
-  it('refuses the snapshot-page user as before', async () => {
-    await consent()
+  it('gives the snapshot user no snapshot identity on snsapi_base: unknown, profile_required', async () => {
     const response = await login(await baseCode('snapshot'), true)
+    expect([response.status, await response.json()]).toEqual([422, PROFILE_REQUIRED])
+    expect(response.headers.get('set-cookie')).toBeNull()
+  })
+
+  it('refuses a snapshot identity (a snsapi_userinfo code) as before, silent or not', async () => {
+    await consent()
+    const response = await login(await obtainCode(emulator, { user: 'snapshot' }), true)
     expect([response.status, await response.json()]).toEqual([
       422,
       {
