@@ -10,6 +10,7 @@ import { build } from 'vite'
 import { createEmulator, type Emulator } from '../emulator/server.ts'
 import type { BlobsLocation } from '../netlify/lib/stores.ts'
 import { emulatorEnv } from '../scripts/emulator-env.ts'
+import { forgetSiteStore } from '../scripts/site-blobs.ts'
 import { BENCH_DIR, EMULATOR_URL, FLOOR_BASE, PROJECT_DIR, RESULTS_DIR } from './paths.ts'
 
 /** A process this run started, killed as a group so npx's children go with it. */
@@ -158,12 +159,8 @@ let servedSite: string | undefined
  */
 export async function forgetSiteUsers(): Promise<void> {
   if (!servedSite) throw new Error('no site is being served')
-  for (const kind of ['entries', 'metadata']) {
-    for (const store of ['site:users', 'site:avatars']) {
-      const dir = join(servedSite, '.netlify', 'blobs-serve', kind, 'unlinked', store)
-      await rm(dir, { recursive: true, force: true })
-    }
-  }
+  const site = servedSite
+  await Promise.all((['users', 'avatars'] as const).map((store) => forgetSiteStore(store, site)))
 }
 
 export async function removeSite(site: string): Promise<void> {

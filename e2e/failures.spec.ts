@@ -1,6 +1,7 @@
 import { expect, test, type Page } from '@playwright/test'
 import { APP_URL, EMULATOR_URL } from './ports.ts'
 import { emulator } from './emulator.ts'
+import { DESKTOP_CHROME } from './qr.ts'
 import { forgetSiteUsers } from './site.ts'
 import { expectProfilePage } from './profile.ts'
 import { toConsentSheet, WELCOME } from './sign-in.ts'
@@ -230,10 +231,7 @@ for (const [name, fault, title, message] of [
 }
 
 test.describe('outside WeChat', () => {
-  test.use({
-    userAgent:
-      'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/132.0.0.0 Safari/537.36',
-  })
+  test.use({ userAgent: DESKTOP_CHROME })
 
   test('a desktop browser gets the QR sign-in page instead of a trip to WeChat', async ({
     page,

@@ -6,6 +6,7 @@ import {
   type BrowserContextOptions,
   type Page,
 } from '@playwright/test'
+import { siteStoreDirs } from '../scripts/site-blobs.ts'
 import { emulator } from './emulator.ts'
 import { APP_URL } from './ports.ts'
 import { toConsentSheet } from './sign-in.ts'
@@ -58,7 +59,7 @@ export async function scan(phone: Page, url: string) {
 
 /** Where `netlify serve` keeps the `qr-logins` store. */
 function requestBlob(id: string) {
-  return `${process.cwd()}/.netlify/blobs-serve/entries/unlinked/site:qr-logins/${id}/request`
+  return `${siteStoreDirs('qr-logins')[0]}/${id}/request`
 }
 
 /**

@@ -3,14 +3,11 @@ import { expect, test, type Page } from '@playwright/test'
 import { emulator } from './emulator.ts'
 import { forgetSiteUsers } from './site.ts'
 import { expectProfilePage } from './profile.ts'
-import { ageRequest, desktop, scan, showCode } from './qr.ts'
+import { ageRequest, desktop, DESKTOP_CHROME, scan, showCode } from './qr.ts'
 import { toConsentSheet, WELCOME } from './sign-in.ts'
 
 /** The README's pictures: every state on a phone, light and dark, each checked for what it says. */
 const SCREENSHOTS = fileURLToPath(new URL('../docs/screenshots/', import.meta.url))
-
-const DESKTOP_CHROME =
-  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/132.0.0.0 Safari/537.36'
 
 async function users(): Promise<{ id: string; nickname: string }[]> {
   return (await fetch(`${emulator.url}/__emulator/users`)).json()
